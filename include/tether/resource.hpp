@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <tether/detail/context_frame.hpp>
+#include <tether/detail/thread_state.hpp>
+
+namespace tether {
+
+/// The id of the resource whose callback runs now on this thread; at a
+/// thread's top level, that thread's top-level id (1 on the main thread, a
+/// fresh process-unique id on any other). Never 0. Lock- and allocation-free.
+inline async_id execution_async_id() noexcept {
+  detail::thread_state& s = detail::tls;
+  return s.execution_id != 0 ? s.execution_id : detail::assign_top_level_id(s);
+}
+
+/// The trigger id of the resource whose callback runs now; 0 at the top level.
+inline async_id trigger_async_id() noexcept { return detail::tls.trigger_id; }
+
+/// The resource whose callback runs now; at the top level, one stable object
+/// per thread (type "TOPLEVEL") whose id is execution_async_id().
+resource& execution_async_resource() noexcept;
+
+namespace detail {
+struct resource_access;
+}
+
+/// Base of every tracked thing: an async_resource, a runtime's timer or
+/// socket, an Asio operation. It carries its id, its trigger id, its type and
+/// the context frame captured when it was initialised (tether/integration.hpp
+/// describes that life cycle). Hooks receive it by reference in `init`.
+///
+/// Not copyable or movable: hooks and execution_async_resource() identify a
+/// resource by its address. Thread-compatible.
+class resource {
+ public:
+  resource(const resource&) = delete;
+  resource& operator=(const resource&) = delete;
+
+  async_id id() const noexcept { return id_; }
+  async_id trigger_id() const noexcept { return trigger_id_; }
+  /// "Timeout", "PROMISE", "TCPWRAP", or an async_resource's own type.
+  std::string_view type() const noexcept { return type_; }
+  /// True once destroy has been emitted for it.
+  bool destroyed() const noexcept { return (flags_ & destroyed_flag) != 0; }
+
+ protected:
+  resource() noexcept = default;
+  // Not virtual: nothing deletes a resource through this base.
+  ~resource() { detail::release_frame(frame_); }
+
+ private:
+  friend struct detail::resource_access;
+  static constexpr std::uint8_t hidden_flag = 1;     // created inside a hook callback
+  static constexpr std::uint8_t destroyed_flag = 2;  // destroy already emitted
+
+  async_id id_ = 0;
+  async_id trigger_id_ = 0;
+  std::string_view type_;
+  detail::context_frame* frame_ = nullptr;  // owned reference, captured at init
+  std::uint8_t flags_ = 0;
+};
+
+namespace detail {
+
+/// The one place that touches a resource's private state (integration.hpp,
+/// hook dispatch, the top-level resource).
+struct resource_access {
+  static void init(resource& r, std::string_view type, async_id id, async_id trigger,
+                   bool hidden) noexcept {
+    r.id_ = id;
+    r.trigger_id_ = trigger;
+    r.type_ = type;
+    r.flags_ = hidden ? resource::hidden_flag : std::uint8_t{0};
+  }
+  static void capture_frame(resource& r, const context_frame* f) noexcept {
+    release_frame(r.frame_);
+    r.frame_ = acquire_frame(f);
+  }
+  static const context_frame* frame(const resource& r) noexcept { return r.frame_; }
+  static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
+  static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }
+};
+
+}  // namespace detail
+}  // namespace tether

@@ -1,0 +1,164 @@
+#include "core/hook_registry.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <new>
+#include <string_view>
+
+#include "core/fatal.hpp"
+
+namespace tether::detail {
+
+constinit std::atomic<unsigned> active_hook_events{0};
+
+hook_registry& hook_registry::instance() noexcept {
+  // Never destroyed: other threads may still dispatch events while static
+  // destructors run at exit.
+  alignas(hook_registry) static unsigned char storage[sizeof(hook_registry)];
+  static hook_registry* const registry = ::new (storage) hook_registry();
+  return *registry;
+}
+
+hook_entry* hook_registry::create(hook_callbacks callbacks) {
+  auto entry = std::make_unique<hook_entry>(std::move(callbacks));
+  const std::lock_guard lock(mutex_);
+  entries_.push_back(std::move(entry));
+  return entries_.back().get();
+}
+
+void hook_registry::enable(hook_entry& e) {
+  const std::lock_guard lock(mutex_);
+  if (e.enabled.load(std::memory_order_relaxed)) {
+    return;
+  }
+  order_.push_back(&e);
+  e.enabled.store(true, std::memory_order_relaxed);
+  publish();
+}
+
+void hook_registry::disable(hook_entry& e) {
+  const std::lock_guard lock(mutex_);
+  if (!e.enabled.load(std::memory_order_relaxed)) {
+    return;
+  }
+  order_.erase(std::find(order_.begin(), order_.end(), &e));
+  e.enabled.store(false, std::memory_order_relaxed);
+  publish();
+}
+
+void hook_registry::publish() {
+  auto list = std::make_unique<hook_list>();
+  unsigned mask = 0;
+  for (const hook_entry* e : order_) {
+    const hook_callbacks& cb = e->callbacks;
+    const bool has[hook_event_count] = {bool(cb.init), bool(cb.before), bool(cb.after),
+                                        bool(cb.destroy), bool(cb.promise_resolve)};
+    for (unsigned i = 0; i < hook_event_count; ++i) {
+      if (has[i]) {
+        list->by_event[i].push_back(e);
+        mask |= 1u << i;
+      }
+    }
+  }
+  // release: a reader that acquires this pointer sees the list fully built.
+  published_.store(list.get(), std::memory_order_release);
+  lists_.push_back(std::move(list));
+  // The mask is only a hint for the inline fast path (see hook_dispatch.hpp);
+  // the dispatcher re-reads the list itself.
+  active_hook_events.store(mask, std::memory_order_release);
+}
+
+namespace {
+
+constexpr std::string_view event_names[hook_event_count] = {"init", "before", "after", "destroy",
+                                                            "promise_resolve"};
+
+void call(hook_event e, const hook_entry& h, resource& r) {
+  const hook_callbacks& cb = h.callbacks;
+  switch (e) {
+    case hook_event::init:
+      cb.init(r.id(), r.type(), r.trigger_id(), r);
+      break;
+    case hook_event::before:
+      cb.before(r.id());
+      break;
+    case hook_event::after:
+      cb.after(r.id());
+      break;
+    case hook_event::destroy:
+      cb.destroy(r.id());
+      break;
+    case hook_event::promise_resolve:
+      cb.promise_resolve(r.id());
+      break;
+  }
+}
+
+}  // namespace
+
+void dispatch_hook(hook_event e, resource& r) noexcept {
+  thread_state& s = tls;
+  // Nothing is reported while a hook callback runs on this thread, and a
+  // resource created during one stays invisible: logging from a hook that
+  // creates resources can never recurse.
+  if (s.hook_depth != 0 || resource_access::hidden(r)) {
+    return;
+  }
+  const hook_list* list = hook_registry::instance().current();
+  if (list == nullptr) {
+    return;
+  }
+  const auto index = static_cast<unsigned>(e);
+  ++s.hook_depth;
+  for (const hook_entry* h : list->by_event[index]) {
+    try {
+      call(e, *h, r);
+    } catch (const std::exception& ex) {
+      fatal_hook_exception(event_names[index], r.type(), r.id(), ex.what());
+    } catch (...) {
+      fatal_hook_exception(event_names[index], r.type(), r.id(), "unknown exception");
+    }
+  }
+  --s.hook_depth;
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+
+async_hook create_hook(hook_callbacks callbacks) {
+  return async_hook(detail::hook_registry::instance().create(std::move(callbacks)));
+}
+
+async_hook& async_hook::operator=(async_hook&& other) noexcept {
+  if (this != &other) {
+    disable();
+    entry_ = std::exchange(other.entry_, nullptr);
+  }
+  return *this;
+}
+
+async_hook::~async_hook() { disable(); }
+
+async_hook& async_hook::enable() {
+  if (entry_ == nullptr) {
+    throw usage_error(
+        "tether: async_hook::enable() called on a moved-from or default-constructed hook; "
+        "enable the hook it was moved to, or assign one from create_hook()");
+  }
+  detail::hook_registry::instance().enable(*entry_);
+  return *this;
+}
+
+async_hook& async_hook::disable() {
+  if (entry_ != nullptr) {
+    detail::hook_registry::instance().disable(*entry_);
+  }
+  return *this;
+}
+
+bool async_hook::enabled() const noexcept {
+  return entry_ != nullptr && entry_->enabled.load(std::memory_order_relaxed);
+}
+
+}  // namespace tether
