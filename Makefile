@@ -1,0 +1,60 @@
+# Front door. Everything real lives in CMakePresets.json; this file only
+# orders the steps and installs what is missing first.
+#   make demo    build and run the demo program (DEMO=<example name> to change it)
+#   make test    dev, then asan, then tsan: configure, build, ctest
+#   make bench   release build, run every benchmark
+#   make clean   remove build/
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CMAKE ?= cmake
+CTEST ?= ctest
+# The program `make demo` runs, from examples/<DEMO>.cpp.
+DEMO ?= custom_loop
+DEMO_PRESET ?= dev
+# Presets `make test` runs, in order; `make test TEST_PRESETS=dev` for one.
+TEST_PRESETS ?= dev asan tsan
+
+.PHONY: help deps demo test $(addprefix test-,dev asan tsan) bench clean
+
+help:
+	@echo "make demo   build and run examples/$(DEMO).cpp ($(DEMO_PRESET) preset)"
+	@echo "make test   configure, build and test presets: $(TEST_PRESETS)"
+	@echo "make bench  release build, then run build/release/bench/*_bench"
+	@echo "make clean  remove build/"
+
+deps:
+	./scripts/install-deps.sh
+
+demo: deps
+	$(CMAKE) --preset $(DEMO_PRESET)
+	$(CMAKE) --build --preset $(DEMO_PRESET) --target $(DEMO)
+	./build/$(DEMO_PRESET)/examples/$(DEMO)
+
+# Presets run one after another even under `make -j`: each build already uses
+# every core, and the output stays readable.
+test: deps
+	@for preset in $(TEST_PRESETS); do \
+	  $(MAKE) --no-print-directory test-$$preset || exit 1; \
+	done
+
+test-dev test-asan test-tsan: test-%:
+	@echo "==> $*: configure, build, test"
+	$(CMAKE) --preset $*
+	$(CMAKE) --build --preset $*
+	$(CTEST) --preset $*
+
+bench: deps
+	$(CMAKE) --preset release
+	$(CMAKE) --build --preset release
+	@shopt -s nullglob; ran=0; \
+	for b in build/release/bench/*_bench; do \
+	  [ -x "$$b" ] || continue; \
+	  echo "==> $$b"; "$$b"; ran=1; \
+	done; \
+	[ $$ran = 1 ] || echo "bench: no benchmarks built yet (bench/<layer>/*_bench.cpp)"
+
+clean:
+	rm -rf build

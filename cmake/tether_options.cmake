@@ -1,0 +1,20 @@
+# All of tether's cache options in one place. Everything that only makes sense
+# when tether is the project being worked on defaults to PROJECT_IS_TOP_LEVEL,
+# so add_subdirectory(tether) from another project builds just the library.
+
+option(TETHER_BUILD_TESTS    "Build tether's tests (GoogleTest)"         ${PROJECT_IS_TOP_LEVEL})
+option(TETHER_BUILD_BENCH    "Build tether's benchmarks (Google Benchmark)" ${PROJECT_IS_TOP_LEVEL})
+option(TETHER_BUILD_EXAMPLES "Build the programs in examples/"            ${PROJECT_IS_TOP_LEVEL})
+option(TETHER_INSTALL        "Generate install rules and the CMake package" ${PROJECT_IS_TOP_LEVEL})
+option(TETHER_WERROR         "Treat warnings as errors in tether's own code" OFF)
+
+set(TETHER_SANITIZE "" CACHE STRING
+  "Sanitizers for every target: empty, 'address,undefined' or 'thread'")
+set_property(CACHE TETHER_SANITIZE PROPERTY STRINGS "" "address,undefined" "thread")
+
+# Per-layer switches come with the layers (ON by default; a missing dependency
+# is a configure error naming the Debian package, never a silent skip):
+#   option(TETHER_WITH_RUNTIME     "Build tether::runtime (libuv)" ON)
+#   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)
+#   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)
+#   option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace"     ON)
