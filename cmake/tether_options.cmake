@@ -12,9 +12,10 @@ set(TETHER_SANITIZE "" CACHE STRING
   "Sanitizers for every target: empty, 'address,undefined' or 'thread'")
 set_property(CACHE TETHER_SANITIZE PROPERTY STRINGS "" "address,undefined" "thread")
 
-# Per-layer switches come with the layers (ON by default; a missing dependency
-# is a configure error naming the Debian package, never a silent skip):
-#   option(TETHER_WITH_RUNTIME     "Build tether::runtime (libuv)" ON)
+# Per-layer switches (ON by default; a missing dependency is a configure error
+# naming the Debian package, never a silent skip):
+option(TETHER_WITH_RUNTIME "Build tether::runtime (libuv event loop)" ON)
+# Still to come:
 #   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)
 #   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)
 #   option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace"     ON)

@@ -56,7 +56,9 @@ run_step("configure the outside project" "${CMAKE_COMMAND}" ${configure_args})
 run_step("build the outside project"
   "${CMAKE_COMMAND}" --build "${TETHER_CONSUMER_BINARY_DIR}")
 
-run_step("run the outside program (expects execution_async_id() == 1)"
-  "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_test")
+run_step("run the outside core program (expects execution_async_id() == 1)"
+  "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_core")
+run_step("run the outside runtime program (expects one timeout to fire)"
+  "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_runtime")
 
 message(STATUS "package test: find_package(tether) works from ${TETHER_STAGE_DIR}")

@@ -1,0 +1,225 @@
+// event_loop: construction, run(), the next_tick / microtask drain, and
+// teardown.
+
+#include <tether/event_loop.hpp>
+
+#include <string>
+
+#include <tether/debug.hpp>
+#include <tether/error.hpp>
+
+#include "runtime/loop_core.hpp"
+
+namespace tether::detail {
+namespace {
+
+constinit thread_local loop_core* current_loop = nullptr;
+
+void check(int rc, const char* what) {
+  if (rc != 0) {
+    throw std::runtime_error(std::string("tether: ") + what + " failed: " + uv_strerror(rc));
+  }
+}
+
+}  // namespace
+
+loop_core& current_core() {
+  if (current_loop == nullptr) [[unlikely]] {
+    throw usage_error(
+        "tether: no event_loop on this thread; construct a tether::event_loop on the thread "
+        "before scheduling timers, immediates, ticks or microtasks");
+  }
+  return *current_loop;
+}
+
+loop_core::loop_core()
+    : task_pool_(node_pool<task_node>::create()),
+      timer_pool_(node_pool<timer_node>::create()),
+      immediate_pool_(node_pool<immediate_node>::create()) {
+  check(uv_loop_init(&loop_), "uv_loop_init");
+  uv_timer_init(&loop_, &timer_handle_);
+  uv_check_init(&loop_, &check_handle_);
+  uv_idle_init(&loop_, &idle_handle_);
+  timer_handle_.data = check_handle_.data = idle_handle_.data = this;
+  // The check handle runs immediates but does not keep the loop alive; the
+  // idle handle does, while ref'd immediates are pending (it also stops the
+  // poll phase from blocking), exactly as Node's immediate_check/idle pair.
+  uv_check_start(&check_handle_, &loop_core::on_check);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_handle_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&timer_handle_));
+}
+
+loop_core::~loop_core() {
+  drop_pending_work();
+  close_handles();
+  task_pool_->orphan();
+  timer_pool_->orphan();
+  immediate_pool_->orphan();
+}
+
+int loop_core::run() {
+  if (running_) {
+    throw usage_error("tether: event_loop::run() called from inside a callback of the same loop; "
+                      "return from the callback instead");
+  }
+  running_ = true;
+  struct reset_running {
+    bool& flag;
+    ~reset_running() { flag = false; }
+  } reset{running_};
+  // Ticks and microtasks queued before run() come first, as after Node's
+  // main script.
+  drain();
+  if (!stopping_) {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
+  stopping_ = false;
+  if (pending_exception_) {
+    std::rethrow_exception(std::exchange(pending_exception_, nullptr));
+  }
+  return 0;
+}
+
+void loop_core::uncaught(std::exception_ptr e) noexcept {
+  if (uncaught_handler_) {
+    try {
+      uncaught_handler_(e);
+      return;
+    } catch (...) {
+      e = std::current_exception();  // a throwing handler stops the loop with its own exception
+    }
+  }
+  if (!pending_exception_) {
+    pending_exception_ = std::move(e);
+  }
+  stopping_ = true;
+  uv_stop(&loop_);
+}
+
+void loop_core::push_tick(unique_function<void()> fn) {
+  task_node* t = task_pool_->acquire();
+  t->fn = std::move(fn);
+  emit_init(*t, "TickObject");
+  ticks_.push(t);
+}
+
+void loop_core::push_microtask(unique_function<void()> fn) {
+  task_node* t = task_pool_->acquire();
+  t->fn = std::move(fn);
+  emit_init(*t, "Microtask");
+  microtasks_.push(t);
+}
+
+// Node's processTicksAndRejections: every tick, then every microtask, until
+// both queues are empty. A tick queued by a microtask runs after the whole
+// microtask queue, as in Node.
+void loop_core::drain() noexcept {
+  do {
+    while (!stopping_) {
+      task_node* t = ticks_.pop();
+      if (t == nullptr) {
+        break;
+      }
+      run_task(*t);
+    }
+    while (!stopping_) {
+      task_node* t = microtasks_.pop();
+      if (t == nullptr) {
+        break;
+      }
+      run_task(*t);
+    }
+  } while (!stopping_ && !ticks_.empty());
+}
+
+void loop_core::run_task(task_node& t) noexcept {
+  invoke_in_scope(t, t.fn);
+  t.fn = nullptr;
+  emit_destroy(t);
+  resource_access::capture_frame(t, nullptr);
+  task_pool_->recycle(&t);
+}
+
+void loop_core::drop_pending_work() noexcept {
+  // Work that never ran still gets its destroy, so every init is balanced.
+  for (task_queue* q : {&ticks_, &microtasks_}) {
+    while (task_node* t = q->pop()) {
+      t->fn = nullptr;
+      emit_destroy(*t);
+      resource_access::capture_frame(*t, nullptr);
+      task_pool_->recycle(t);
+    }
+  }
+  while (timer_list* l = timers_.earliest()) {
+    clear_timer(*l->head);
+  }
+  while (!immediates_.empty()) {
+    clear_immediate(*immediates_.front());
+  }
+}
+
+void loop_core::close_handles() noexcept {
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&timer_handle_),
+                         reinterpret_cast<uv_handle_t*>(&check_handle_),
+                         reinterpret_cast<uv_handle_t*>(&idle_handle_)}) {
+    uv_close(h, nullptr);
+  }
+  // Let libuv run the close callbacks of our handles (and of any the user
+  // closed); then the loop must be empty.
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  if (const int rc = uv_loop_close(&loop_); rc != 0) {
+    debug("tether: event_loop destroyed while libuv handles are still open:", uv_strerror(rc),
+          "(close them before the loop ends)");
+  }
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+namespace {
+constinit thread_local event_loop* current_event_loop = nullptr;
+}  // namespace
+
+event_loop::event_loop() {
+  if (detail::current_loop != nullptr) {
+    throw usage_error(
+        "tether: an event_loop already exists on this thread; use event_loop::current(), one "
+        "loop per thread");
+  }
+  core_ = std::make_unique<detail::loop_core>();
+  detail::current_loop = core_.get();
+  current_event_loop = this;
+}
+
+event_loop::~event_loop() {
+  core_.reset();
+  detail::current_loop = nullptr;
+  current_event_loop = nullptr;
+}
+
+int event_loop::run() {
+  if (detail::current_loop != core_.get()) {
+    throw usage_error("tether: event_loop::run() called on a thread that does not own this loop");
+  }
+  return core_->run();
+}
+
+event_loop& event_loop::current() {
+  detail::current_core();  // throws the usage_error when there is none
+  return *current_event_loop;
+}
+
+uv_loop_t* event_loop::native_handle() noexcept { return core_->uv(); }
+
+void event_loop::on_uncaught_exception(std::function<void(std::exception_ptr)> handler) {
+  core_->set_uncaught_handler(std::move(handler));
+}
+
+namespace detail {
+void schedule_tick(loop_core& loop, unique_function<void()> fn) { loop.push_tick(std::move(fn)); }
+void schedule_microtask(loop_core& loop, unique_function<void()> fn) {
+  loop.push_microtask(std::move(fn));
+}
+}  // namespace detail
+
+}  // namespace tether

@@ -1,0 +1,176 @@
+// setImmediate: the check phase runs the immediates queued before it began;
+// those they schedule run on the loop's next turn (Node's processImmediate).
+
+#include <tether/timers.hpp>
+
+#include "runtime/loop_core.hpp"
+
+namespace tether::detail {
+
+void immediate_list::push_back(immediate_node* n) noexcept {
+  n->next = nullptr;
+  n->prev = tail_;
+  (tail_ != nullptr ? tail_->next : head_) = n;
+  tail_ = n;
+}
+
+void immediate_list::remove(immediate_node* n) noexcept {
+  (n->prev != nullptr ? n->prev->next : head_) = n->next;
+  (n->next != nullptr ? n->next->prev : tail_) = n->prev;
+  n->next = n->prev = nullptr;
+}
+
+void immediate_list::splice_front(immediate_list& other) noexcept {
+  if (other.head_ == nullptr) {
+    return;
+  }
+  if (head_ == nullptr) {
+    tail_ = other.tail_;
+  } else {
+    other.tail_->next = head_;
+    head_->prev = other.tail_;
+  }
+  head_ = other.head_;
+  other.head_ = other.tail_ = nullptr;
+}
+
+immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
+  immediate_node* n = immediate_pool_->acquire();
+  n->fn = std::move(fn);
+  n->loop = this;
+  n->pool = immediate_pool_;
+  n->handles = 0;
+  n->refed = true;
+  n->queued = true;
+  n->in_batch = false;
+  emit_init(*n, "Immediate");
+  immediates_.push_back(n);
+  ++refed_immediates_;
+  update_immediate_ref();
+  return n;
+}
+
+void loop_core::on_check(uv_check_t* h) { static_cast<loop_core*>(h->data)->run_immediates(); }
+
+void loop_core::run_immediates() {
+  if (immediates_.empty()) {
+    return;
+  }
+  // Take the whole queue: immediates scheduled from here on go to the next
+  // turn. If an uncaught exception stops the loop, the rest goes back to the
+  // front so the next run() carries on in order.
+  batch_.splice_front(immediates_);
+  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
+    n->in_batch = true;
+  }
+  while (immediate_node* n = batch_.front()) {
+    unlink_immediate(*n);
+    invoke_in_scope(*n, n->fn);
+    finish_immediate(*n);
+    drain();
+    if (stopping_) {
+      break;
+    }
+  }
+  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
+    n->in_batch = false;
+  }
+  immediates_.splice_front(batch_);
+  update_immediate_ref();
+}
+
+void loop_core::unlink_immediate(immediate_node& n) noexcept {
+  (n.in_batch ? batch_ : immediates_).remove(&n);
+  n.queued = false;
+  n.in_batch = false;
+  if (n.refed) {
+    --refed_immediates_;
+  }
+}
+
+void loop_core::finish_immediate(immediate_node& n) noexcept {
+  n.fn = nullptr;
+  emit_destroy(n);
+  resource_access::capture_frame(n, nullptr);
+  if (n.handles == 0) {
+    n.pool->recycle(&n);
+  }
+}
+
+void loop_core::clear_immediate(immediate_node& n) noexcept {
+  if (!n.queued) {
+    return;
+  }
+  unlink_immediate(n);
+  finish_immediate(n);
+  update_immediate_ref();
+}
+
+void loop_core::set_immediate_ref(immediate_node& n, bool refed) noexcept {
+  if (n.refed == refed) {
+    return;
+  }
+  n.refed = refed;
+  if (n.queued) {
+    refed ? ++refed_immediates_ : --refed_immediates_;
+    update_immediate_ref();
+  }
+}
+
+// The idle handle keeps the loop alive and the poll phase from blocking while
+// ref'd immediates wait (Node's ToggleImmediateRef).
+void loop_core::update_immediate_ref() noexcept {
+  if (refed_immediates_ > 0) {
+    uv_idle_start(&idle_handle_, &loop_core::on_idle);
+  } else {
+    uv_idle_stop(&idle_handle_);
+  }
+}
+
+void loop_core::on_idle(uv_idle_t*) {}
+
+void retain(immediate_node* n) noexcept {
+  if (n != nullptr) {
+    ++n->handles;
+  }
+}
+
+void release(immediate_node* n) noexcept {
+  if (n != nullptr && --n->handles == 0 && !n->queued) {
+    n->pool->recycle(n);
+  }
+}
+
+immediate start_immediate(loop_core& loop, unique_function<void()> fn) {
+  return immediate(loop.start_immediate(std::move(fn)));
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+
+async_id immediate::id() const noexcept { return node_ != nullptr ? node_->id() : 0; }
+
+immediate& immediate::unref() {
+  if (node_ != nullptr) {
+    node_->loop->set_immediate_ref(*node_, false);
+  }
+  return *this;
+}
+
+immediate& immediate::ref() {
+  if (node_ != nullptr) {
+    node_->loop->set_immediate_ref(*node_, true);
+  }
+  return *this;
+}
+
+bool immediate::has_ref() const noexcept { return node_ != nullptr && node_->refed; }
+
+void clear_immediate(immediate& i) {
+  if (detail::immediate_node* n = i.node(); n != nullptr && n->queued) {
+    n->loop->clear_immediate(*n);
+  }
+}
+
+}  // namespace tether

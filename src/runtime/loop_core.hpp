@@ -1,0 +1,160 @@
+#pragma once
+// The loop-thread state behind event_loop: libuv handles, the tick and
+// microtask queues, timer lists and immediates. Loop-thread only, no locks.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+
+#include <tether/detail/unique_function.hpp>
+#include <tether/integration.hpp>
+
+#include "runtime/node_pool.hpp"
+#include "runtime/timer_lists.hpp"
+
+namespace tether::detail {
+
+/// A next_tick or queue_microtask callback: one resource, one run.
+struct task_node final : resource {
+  unique_function<void()> fn;
+  task_node* next = nullptr;
+};
+
+/// A FIFO of task nodes linked through `next`.
+class task_queue {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  void push(task_node* n) noexcept {
+    n->next = nullptr;
+    (tail_ != nullptr ? tail_->next : head_) = n;
+    tail_ = n;
+  }
+  task_node* pop() noexcept {
+    task_node* n = head_;
+    if (n != nullptr) {
+      head_ = n->next;
+      if (head_ == nullptr) {
+        tail_ = nullptr;
+      }
+    }
+    return n;
+  }
+
+ private:
+  task_node* head_ = nullptr;
+  task_node* tail_ = nullptr;
+};
+
+struct immediate_node final : resource {
+  unique_function<void()> fn;
+  loop_core* loop = nullptr;
+  node_pool<immediate_node>* pool = nullptr;
+  immediate_node* prev = nullptr;
+  immediate_node* next = nullptr;
+  std::uint32_t handles = 0;
+  bool queued = false;    // waiting to run: not yet run or cleared
+  bool in_batch = false;  // in the batch the check phase is running now
+  bool refed = true;
+};
+
+/// A doubly linked list of immediates (clear_immediate unlinks in O(1)).
+class immediate_list {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  immediate_node* front() const noexcept { return head_; }
+  void push_back(immediate_node* n) noexcept;
+  void remove(immediate_node* n) noexcept;
+  /// Moves every node of `other` in front of this list's.
+  void splice_front(immediate_list& other) noexcept;
+
+ private:
+  immediate_node* head_ = nullptr;
+  immediate_node* tail_ = nullptr;
+};
+
+class loop_core {
+ public:
+  loop_core();
+  ~loop_core();
+  loop_core(const loop_core&) = delete;
+  loop_core& operator=(const loop_core&) = delete;
+
+  uv_loop_t* uv() noexcept { return &loop_; }
+  int run();
+  void set_uncaught_handler(std::function<void(std::exception_ptr)> h) { uncaught_handler_ = std::move(h); }
+
+  void push_tick(unique_function<void()> fn);
+  void push_microtask(unique_function<void()> fn);
+
+  timer_node* start_timer(unique_function<void()> fn, std::uint64_t ms, bool repeat);
+  void clear_timer(timer_node& t) noexcept;
+  void refresh_timer(timer_node& t) noexcept;
+  void set_timer_ref(timer_node& t, bool refed) noexcept;
+
+  immediate_node* start_immediate(unique_function<void()> fn);
+  void clear_immediate(immediate_node& n) noexcept;
+  void set_immediate_ref(immediate_node& n, bool refed) noexcept;
+
+  bool stopping() const noexcept { return stopping_; }
+
+ private:
+  /// Runs one callback of `r` inside its callback_scope; an escaping
+  /// exception goes to uncaught(), still inside the scope (Node runs
+  /// 'uncaughtException' listeners in the throwing callback's context).
+  template <class F>
+  void invoke_in_scope(resource& r, F& body) noexcept {
+    callback_scope scope(r);
+    try {
+      body();
+    } catch (...) {
+      uncaught(std::current_exception());
+    }
+  }
+
+  void drain() noexcept;
+  void run_task(task_node& t) noexcept;
+  void uncaught(std::exception_ptr e) noexcept;
+
+  // Phases, in libuv's order.
+  static void on_timer(uv_timer_t* h);
+  static void on_check(uv_check_t* h);
+  static void on_idle(uv_idle_t* h);
+  void run_timers();
+  bool run_timer_list(timer_list& l, std::uint64_t now);
+  void run_immediates();
+  void arm_timer() noexcept;
+  void finish_timer(timer_node& t) noexcept;
+  void update_immediate_ref() noexcept;
+  void unlink_immediate(immediate_node& n) noexcept;
+  void finish_immediate(immediate_node& n) noexcept;
+  void drop_pending_work() noexcept;
+  void close_handles() noexcept;
+
+  uv_loop_t loop_{};
+  uv_timer_t timer_handle_{};
+  uv_check_t check_handle_{};
+  uv_idle_t idle_handle_{};
+
+  task_queue ticks_;
+  task_queue microtasks_;
+  node_pool<task_node>* task_pool_;
+
+  timer_lists timers_;
+  std::uint64_t armed_expiry_ = 0;  // when timer_handle_ fires; 0: not armed
+  std::size_t refed_timers_ = 0;
+  node_pool<timer_node>* timer_pool_;
+
+  immediate_list immediates_;  // for the next check phase
+  immediate_list batch_;       // being run by this check phase
+  std::size_t refed_immediates_ = 0;
+  node_pool<immediate_node>* immediate_pool_;
+
+  std::function<void(std::exception_ptr)> uncaught_handler_;
+  std::exception_ptr pending_exception_;
+  bool stopping_ = false;
+  bool running_ = false;
+};
+
+}  // namespace tether::detail
