@@ -99,6 +99,7 @@ void loop_core::uncaught(std::exception_ptr e) noexcept {
 void loop_core::push_tick(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
+  t->target = nullptr;
   emit_init(*t, "TickObject");
   ticks_.push(t);
 }
@@ -106,7 +107,15 @@ void loop_core::push_tick(unique_function<void()> fn) {
 void loop_core::push_microtask(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
+  t->target = nullptr;
   emit_init(*t, "Microtask");
+  microtasks_.push(t);
+}
+
+void loop_core::push_reaction(resource& target, unique_function<void()> fn) {
+  task_node* t = task_pool_->acquire();
+  t->fn = std::move(fn);
+  t->target = &target;
   microtasks_.push(t);
 }
 
@@ -133,10 +142,22 @@ void loop_core::drain() noexcept {
 }
 
 void loop_core::run_task(task_node& t) noexcept {
-  invoke_in_scope(t, t.fn);
+  if (t.target != nullptr) {
+    invoke_in_scope(*t.target, t.fn);
+  } else {
+    invoke_in_scope(t, t.fn);
+  }
+  discard_task(t);
+}
+
+// A task that ran or never will: its destroy (unless it is a reaction, which
+// is no resource), then back to the pool.
+void loop_core::discard_task(task_node& t) noexcept {
   t.fn = nullptr;
-  emit_destroy(t);
-  resource_access::capture_frame(t, nullptr);
+  if (t.target == nullptr) {
+    emit_destroy(t);
+    resource_access::capture_frame(t, nullptr);
+  }
   task_pool_->recycle(&t);
 }
 
@@ -144,10 +165,7 @@ void loop_core::drop_pending_work() noexcept {
   // Work that never ran still gets its destroy, so every init is balanced.
   for (task_queue* q : {&ticks_, &microtasks_}) {
     while (task_node* t = q->pop()) {
-      t->fn = nullptr;
-      emit_destroy(*t);
-      resource_access::capture_frame(*t, nullptr);
-      task_pool_->recycle(t);
+      discard_task(*t);
     }
   }
   while (timer_list* l = timers_.earliest()) {
@@ -219,6 +237,9 @@ namespace detail {
 void schedule_tick(loop_core& loop, unique_function<void()> fn) { loop.push_tick(std::move(fn)); }
 void schedule_microtask(loop_core& loop, unique_function<void()> fn) {
   loop.push_microtask(std::move(fn));
+}
+void schedule_reaction(loop_core& loop, resource& target, unique_function<void()> fn) {
+  loop.push_reaction(target, std::move(fn));
 }
 }  // namespace detail
 

@@ -16,10 +16,13 @@
 
 namespace tether::detail {
 
-/// A next_tick or queue_microtask callback: one resource, one run.
+/// A next_tick or queue_microtask callback: one resource, one run. A promise
+/// reaction is a task that runs in another resource's scope (`target`, the
+/// derived promise, as V8 does) and is not a resource of its own.
 struct task_node final : resource {
   unique_function<void()> fn;
   task_node* next = nullptr;
+  resource* target = nullptr;
 };
 
 /// A FIFO of task nodes linked through `next`.
@@ -87,6 +90,9 @@ class loop_core {
 
   void push_tick(unique_function<void()> fn);
   void push_microtask(unique_function<void()> fn);
+  /// Queues `fn` as a microtask that runs inside `target`'s callback_scope,
+  /// creating no resource; `target` must stay alive until it has run.
+  void push_reaction(resource& target, unique_function<void()> fn);
 
   timer_node* start_timer(unique_function<void()> fn, std::uint64_t ms, bool repeat);
   void clear_timer(timer_node& t) noexcept;
@@ -115,6 +121,7 @@ class loop_core {
 
   void drain() noexcept;
   void run_task(task_node& t) noexcept;
+  void discard_task(task_node& t) noexcept;
   void uncaught(std::exception_ptr e) noexcept;
 
   // Phases, in libuv's order.
