@@ -103,6 +103,18 @@ class loop_core {
   void clear_immediate(immediate_node& n) noexcept;
   void set_immediate_ref(immediate_node& n, bool refed) noexcept;
 
+  /// Runs one callback of `r` that libuv delivered (an I/O completion,
+  /// thread-pool work done): `body` inside r's callback_scope, an escaping
+  /// exception routed to the uncaught path; then `after_scope` outside the
+  /// scope (e.g. emit_destroy of a one-shot request and freeing it); then the
+  /// tick/microtask drain, as after every Node callback.
+  template <class F, class G>
+  void run_callback(resource& r, F&& body, G&& after_scope) noexcept {
+    invoke_in_scope(r, body);
+    after_scope();
+    drain();
+  }
+
   bool stopping() const noexcept { return stopping_; }
 
  private:
