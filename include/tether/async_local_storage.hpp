@@ -21,7 +21,8 @@ namespace tether {
 /// Stores are moved in once and then shared by every frame that holds them;
 /// they are never copied per hop. Instances are independent of each other.
 /// Not copyable or movable (frames refer to the instance). get_store() is
-/// lock- and allocation-free; run()/enter_with() allocate one frame.
+/// lock- and allocation-free; run()/enter_with() allocate one frame and one
+/// box for the store.
 template <class T>
 class async_local_storage {
  public:
@@ -53,8 +54,9 @@ class async_local_storage {
   void enter_with(T store) { detail::enter_with(key_, detail::make_store_box<T>(std::move(store))); }
 
   /// The current store, or nullptr outside any run()/enter_with() (or after
-  /// disable()). The pointee lives as long as some frame holds it: at least
-  /// until the current callback returns.
+  /// disable()). The pointee lives as long as some context frame holds it:
+  /// inside run(), until run() returns; otherwise until the current callback
+  /// returns or the next enter_with() of this instance in the same scope.
   T* get_store() const noexcept {
     detail::store_box_base* box = detail::find_store(key_);
     return box != nullptr ? &static_cast<detail::store_box<T>*>(box)->value : nullptr;

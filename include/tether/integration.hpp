@@ -54,9 +54,11 @@ namespace tether {
 /// hidden from all hooks for its whole life.
 inline void emit_init(resource& r, std::string_view type, async_id trigger = 0) noexcept {
   detail::thread_state& s = detail::tls;
+  // The trigger first: on a thread's first event it assigns the thread's
+  // top-level id, which must be older (smaller) than the resource's own.
+  const async_id trigger_id = trigger != 0 ? trigger : execution_async_id();
   const async_id id = detail::new_async_id(s);
-  detail::resource_access::init(r, type, id, trigger != 0 ? trigger : execution_async_id(),
-                                s.hook_depth != 0);
+  detail::resource_access::init(r, type, id, trigger_id, s.hook_depth != 0);
   detail::resource_access::capture_frame(r, s.frame);
   detail::emit_hook(detail::hook_event::init, r);
 }

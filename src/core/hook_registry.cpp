@@ -98,10 +98,12 @@ void call(hook_event e, const hook_entry& h, resource& r) {
 
 void dispatch_hook(hook_event e, resource& r) noexcept {
   thread_state& s = tls;
-  // Nothing is reported while a hook callback runs on this thread, and a
-  // resource created during one stays invisible: logging from a hook that
-  // creates resources can never recurse.
-  if (s.hook_depth != 0 || resource_access::hidden(r)) {
+  // A resource created while a hook callback ran on its thread stays
+  // invisible for its whole life: logging from a hook that creates resources
+  // can never recurse. Events of visible resources are delivered even from
+  // inside a hook callback (say, one destroyed there), so every init still
+  // gets its destroy.
+  if (resource_access::hidden(r)) {
     return;
   }
   const hook_list* list = hook_registry::instance().current();

@@ -34,7 +34,7 @@ struct thread_state {
   async_id next_id = 0;
   async_id id_limit = 0;
   // > 0 while a hook callback runs on this thread: resources created then are
-  // hidden from hooks for their whole life, and no event is dispatched.
+  // hidden from hooks for their whole life.
   std::uint32_t hook_depth = 0;
 };
 
