@@ -10,6 +10,7 @@
 namespace tether::detail {
 
 constinit std::atomic<unsigned> active_hook_events{0};
+constinit std::atomic<const hook_list*> published_hooks{nullptr};
 
 hook_registry& hook_registry::instance() noexcept {
   // Never destroyed: other threads may still dispatch events while static
@@ -61,7 +62,7 @@ void hook_registry::publish() {
     }
   }
   // release: a reader that acquires this pointer sees the list fully built.
-  published_.store(list.get(), std::memory_order_release);
+  published_hooks.store(list.get(), std::memory_order_release);
   lists_.push_back(std::move(list));
   // The mask is only a hint for the inline fast path (see hook_dispatch.hpp);
   // the dispatcher re-reads the list itself.
@@ -73,31 +74,26 @@ namespace {
 constexpr std::string_view event_names[hook_event_count] = {"init", "before", "after", "destroy",
                                                             "promise_resolve"};
 
-void call(hook_event e, const hook_entry& h, resource& r) {
+template <hook_event E>
+void call(const hook_entry& h, resource& r) {
   const hook_callbacks& cb = h.callbacks;
-  switch (e) {
-    case hook_event::init:
-      cb.init(r.id(), r.type(), r.trigger_id(), r);
-      break;
-    case hook_event::before:
-      cb.before(r.id());
-      break;
-    case hook_event::after:
-      cb.after(r.id());
-      break;
-    case hook_event::destroy:
-      cb.destroy(r.id());
-      break;
-    case hook_event::promise_resolve:
-      cb.promise_resolve(r.id());
-      break;
+  if constexpr (E == hook_event::init) {
+    cb.init(r.id(), r.type(), r.trigger_id(), r);
+  } else if constexpr (E == hook_event::before) {
+    cb.before(r.id());
+  } else if constexpr (E == hook_event::after) {
+    cb.after(r.id());
+  } else if constexpr (E == hook_event::destroy) {
+    cb.destroy(r.id());
+  } else {
+    cb.promise_resolve(r.id());
   }
 }
 
 }  // namespace
 
-void dispatch_hook(hook_event e, resource& r) noexcept {
-  thread_state& s = tls;
+template <hook_event E>
+void dispatch(resource& r) noexcept {
   // A resource created while a hook callback ran on its thread stays
   // invisible for its whole life: logging from a hook that creates resources
   // can never recurse. Events of visible resources are delivered even from
@@ -106,15 +102,18 @@ void dispatch_hook(hook_event e, resource& r) noexcept {
   if (resource_access::hidden(r)) {
     return;
   }
-  const hook_list* list = hook_registry::instance().current();
+  // acquire: pairs with publish()'s release store, so the list's contents
+  // (and the entries' callbacks) are visible here.
+  const hook_list* list = published_hooks.load(std::memory_order_acquire);
   if (list == nullptr) {
     return;
   }
-  const auto index = static_cast<unsigned>(e);
+  constexpr auto index = static_cast<unsigned>(E);
+  thread_state& s = tls;
   ++s.hook_depth;
   for (const hook_entry* h : list->by_event[index]) {
     try {
-      call(e, *h, r);
+      call<E>(*h, r);
     } catch (const std::exception& ex) {
       fatal_hook_exception(event_names[index], r.type(), r.id(), ex.what());
     } catch (...) {
@@ -123,6 +122,12 @@ void dispatch_hook(hook_event e, resource& r) noexcept {
   }
   --s.hook_depth;
 }
+
+template void dispatch<hook_event::init>(resource&) noexcept;
+template void dispatch<hook_event::before>(resource&) noexcept;
+template void dispatch<hook_event::after>(resource&) noexcept;
+template void dispatch<hook_event::destroy>(resource&) noexcept;
+template void dispatch<hook_event::promise_resolve>(resource&) noexcept;
 
 }  // namespace tether::detail
 

@@ -44,10 +44,6 @@ class hook_registry {
   void enable(hook_entry& e);
   void disable(hook_entry& e);
 
-  /// acquire: pairs with publish()'s release store, so the list's contents
-  /// (and the entries' callbacks) are visible to the reader.
-  const hook_list* current() const noexcept { return published_.load(std::memory_order_acquire); }
-
  private:
   hook_registry() = default;
   void publish();  // requires mutex_
@@ -56,7 +52,11 @@ class hook_registry {
   std::vector<hook_entry*> order_;                   // enabled, in enable order; guarded by mutex_
   std::vector<std::unique_ptr<hook_entry>> entries_;  // every entry ever created; guarded by mutex_
   std::vector<std::unique_ptr<hook_list>> lists_;     // every list ever published; guarded by mutex_
-  std::atomic<const hook_list*> published_{nullptr};
 };
+
+/// The list readers use. A namespace-scope constinit atomic rather than a
+/// registry member, so dispatch reaches it without the registry's lazy-init
+/// guard. Written by hook_registry::publish() under its mutex.
+extern constinit std::atomic<const hook_list*> published_hooks;
 
 }  // namespace tether::detail

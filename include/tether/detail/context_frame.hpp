@@ -39,10 +39,18 @@ store_box_base* make_store_box(T&& value) {
   return std::make_unique<store_box<T>>(std::move(value)).release();
 }
 
+// Releasing the last reference skips the atomic read-modify-write: a count of
+// 1 means ours is the only reference, so no other thread can change it. The
+// acquire load pairs with the release half of other threads' earlier
+// decrements, so their writes through the object happen before we free it.
+template <class Counted>
+bool drop_reference(const Counted& c) noexcept {
+  return c.refs.load(std::memory_order_acquire) == 1 ||
+         c.refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
 inline void release_box(store_box_base* b) noexcept {
-  // acq_rel: the decrement that reaches zero must see every write made
-  // through other references before it destroys the value.
-  if (b != nullptr && b->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (b != nullptr && drop_reference(*b)) {
     b->destroy(b);
   }
 }
@@ -80,7 +88,7 @@ inline context_frame* acquire_frame(const context_frame* f) noexcept {
 }
 
 inline void release_frame(context_frame* f) noexcept {
-  if (f != nullptr && f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (f != nullptr && drop_reference(*f)) {
     destroy_frame(f);
   }
 }

@@ -22,16 +22,41 @@ inline constexpr unsigned hook_event_count = 5;
 // writer through an acquire load of the published list.
 extern std::atomic<unsigned> active_hook_events;
 
-void dispatch_hook(hook_event e, resource& r) noexcept;
+/// The out-of-line dispatchers, one per event so that each is a straight
+/// loop over the published list (instantiated in hook_registry.cpp).
+template <hook_event E>
+void dispatch(resource& r) noexcept;
+extern template void dispatch<hook_event::init>(resource&) noexcept;
+extern template void dispatch<hook_event::before>(resource&) noexcept;
+extern template void dispatch<hook_event::after>(resource&) noexcept;
+extern template void dispatch<hook_event::destroy>(resource&) noexcept;
+extern template void dispatch<hook_event::promise_resolve>(resource&) noexcept;
 
 inline bool hook_wanted(hook_event e) noexcept {
   return (active_hook_events.load(std::memory_order_relaxed) & (1u << static_cast<unsigned>(e))) !=
          0;
 }
 
+/// Every call site passes a constant event, so the switch folds away.
 inline void emit_hook(hook_event e, resource& r) noexcept {
   if (hook_wanted(e)) [[unlikely]] {
-    dispatch_hook(e, r);
+    switch (e) {
+      case hook_event::init:
+        dispatch<hook_event::init>(r);
+        break;
+      case hook_event::before:
+        dispatch<hook_event::before>(r);
+        break;
+      case hook_event::after:
+        dispatch<hook_event::after>(r);
+        break;
+      case hook_event::destroy:
+        dispatch<hook_event::destroy>(r);
+        break;
+      case hook_event::promise_resolve:
+        dispatch<hook_event::promise_resolve>(r);
+        break;
+    }
   }
 }
 
