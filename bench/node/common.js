@@ -1,0 +1,76 @@
+'use strict';
+// Shared timing for bench/node/*.js (not a workload itself). Each workload
+// prints one JSON object per line on stdout, {"name": ..., "ns_per_op": ...},
+// named like its C++ twin in bench/core without the BM_ prefix, so
+// bench/compare.py can pair them.
+//
+// ns_per_op is the median (TETHER_NODE_STAT=min: the minimum) of
+// TETHER_NODE_TRIALS timed runs (default 5) of n operations each, after one
+// untimed warm-up run of n/10 that lets V8 optimise the loop. Wall-clock time from process.hrtime.bigint(), as Google Benchmark's
+// real_time on the C++ side; with TETHER_NODE_CLOCK=cpu, the process's CPU
+// time from process.cpuUsage() (user + system, all threads), as cpu_time.
+
+const trials = Number(process.env.TETHER_NODE_TRIALS || 5);
+const useMin = process.env.TETHER_NODE_STAT === 'min';
+const useCpu = process.env.TETHER_NODE_CLOCK === 'cpu';
+
+// Nanoseconds on the chosen clock, as a BigInt (hrtime's full precision).
+function now() {
+  if (useCpu) {
+    const { user, system } = process.cpuUsage();
+    return BigInt(user + system) * 1000n;
+  }
+  return process.hrtime.bigint();
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function summarise(samples) {
+  return useMin ? Math.min(...samples) : median(samples);
+}
+
+function report(name, nsPerOp) {
+  process.stdout.write(JSON.stringify({ name, ns_per_op: Number(nsPerOp.toFixed(3)) }) + '\n');
+}
+
+// fn(n) performs the workload n times, synchronously.
+function measure(name, n, fn) {
+  fn(Math.max(1, Math.floor(n / 10)));
+  const samples = [];
+  for (let t = 0; t < trials; ++t) {
+    const start = now();
+    fn(n);
+    samples.push(Number(now() - start) / n);
+  }
+  report(name, summarise(samples));
+}
+
+// As measure(), for workloads that must yield to the event loop (Node runs
+// `destroy` hooks from a native immediate, not inside emitDestroy()):
+// fn(n) returns a promise. The yields are part of the timed work.
+async function measureAsync(name, n, fn) {
+  await fn(Math.max(1, Math.floor(n / 10)));
+  const samples = [];
+  for (let t = 0; t < trials; ++t) {
+    const start = now();
+    await fn(n);
+    samples.push(Number(now() - start) / n);
+  }
+  report(name, summarise(samples));
+}
+
+// Lets pending native immediates (the destroy-hook queue) run.
+function yieldToLoop() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function fail(message) {
+  process.stderr.write(`${process.argv[1]}: ${message}\n`);
+  process.exitCode = 1;
+}
+
+module.exports = { measure, measureAsync, yieldToLoop, fail };

@@ -1,0 +1,415 @@
+// Hot-path claims, counted rather than timed: this executable replaces every
+// global operator new/delete with a counting version (malloc/free underneath)
+// and asserts that the paths a runtime takes per operation, and the reads
+// user code makes per request, allocate nothing when no hook is enabled. The
+// paths that do allocate (run(), enter_with(), exit(), long resource types)
+// are pinned to their exact counts, so a change shows up here first.
+//
+// Its own binary (tests/CMakeLists.txt): nothing else may replace operator
+// new, so tether_test_support is not linked in. Each test warms up first: the
+// first use of a thread's state assigns its top-level id, takes a block of
+// ids and may register thread_local destructors, none of which is per-op.
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <vector>
+
+#include <tether/async_hooks.hpp>
+#include <tether/async_local_storage.hpp>
+#include <tether/integration.hpp>
+
+// --- counting operator new/delete ---------------------------------------------
+
+namespace {
+
+// Per thread, so nothing another thread does can disturb a count. constinit
+// and trivially destructible: usable from the very first allocation of the
+// process, before any constructor has run.
+struct allocation_counts {
+  std::uint64_t allocations = 0;
+  std::uint64_t deallocations = 0;
+};
+constinit thread_local allocation_counts counts{};
+
+void* counted_allocate(std::size_t size) noexcept {
+  ++counts.allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
+
+void* counted_allocate_aligned(std::size_t size, std::align_val_t alignment) noexcept {
+  ++counts.allocations;
+  const auto align = static_cast<std::size_t>(alignment);
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  const std::size_t rounded = (size + align - 1) / align * align;
+  return std::aligned_alloc(align, rounded == 0 ? align : rounded);
+}
+
+void counted_free(void* p) noexcept {
+  if (p != nullptr) {
+    ++counts.deallocations;
+    std::free(p);
+  }
+}
+
+void* allocate_or_throw(std::size_t size) {
+  void* p = counted_allocate(size);
+  if (p == nullptr) {
+    throw std::bad_alloc();
+  }
+  return p;
+}
+
+void* allocate_aligned_or_throw(std::size_t size, std::align_val_t alignment) {
+  void* p = counted_allocate_aligned(size, alignment);
+  if (p == nullptr) {
+    throw std::bad_alloc();
+  }
+  return p;
+}
+
+}  // namespace
+
+// Every replaceable form ([new.delete]): plain, array, nothrow, sized and
+// aligned. The sized and aligned deletes must be replaced too, or a delete
+// expression could reach the library's version, which frees memory that its
+// own operator new never handed out.
+void* operator new(std::size_t size) { return allocate_or_throw(size); }
+void* operator new[](std::size_t size) { return allocate_or_throw(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_allocate(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_allocate(size);
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  return allocate_aligned_or_throw(size, alignment);
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+  return allocate_aligned_or_throw(size, alignment);
+}
+void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return counted_allocate_aligned(size, alignment);
+}
+void* operator new[](std::size_t size, std::align_val_t alignment,
+                     const std::nothrow_t&) noexcept {
+  return counted_allocate_aligned(size, alignment);
+}
+
+void operator delete(void* p) noexcept { counted_free(p); }
+void operator delete[](void* p) noexcept { counted_free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+
+// --- helpers -------------------------------------------------------------------
+
+namespace {
+
+struct allocation_delta {
+  std::uint64_t allocations = 0;
+  std::uint64_t deallocations = 0;
+};
+
+/// The allocations and deallocations `f()` made on this thread. Nothing
+/// between the two reads allocates except `f` itself: assertions go after.
+template <class F>
+allocation_delta count_allocations(F&& f) {
+  const allocation_counts before = counts;
+  f();
+  const allocation_counts after = counts;
+  return {after.allocations - before.allocations, after.deallocations - before.deallocations};
+}
+
+/// A runtime's operation: the resource lives in memory the runtime already
+/// owns (here: the stack).
+struct op : tether::resource {};
+
+/// First use of this thread's execution context, id block, top-level
+/// resource, hook registry and storage slots: once-per-thread or
+/// once-per-process costs, not per operation.
+void warm_up() {
+  (void)tether::execution_async_id();
+  (void)tether::trigger_async_id();
+  (void)tether::execution_async_resource();
+  tether::async_local_storage<int> als;
+  als.run(1, [&] {
+    tether::async_resource r("WarmUp");
+    r.run_in_async_scope([&] { (void)als.get_store(); });
+  });
+  op o;
+  tether::emit_init(o, "WarmUp");
+  { tether::callback_scope scope(o); }
+  tether::emit_destroy(o);
+}
+
+class HotPathAllocations : public ::testing::Test {
+ protected:
+  void SetUp() override { warm_up(); }
+};
+
+// The counting operators are the ones in use (a link-order surprise would make
+// every zero below meaningless). Direct calls, which the compiler may not
+// elide the way it may elide a new-expression paired with its delete.
+TEST_F(HotPathAllocations, CountingOperatorNewIsInstalled) {
+  const allocation_delta d = count_allocations([] {
+    ::operator delete(::operator new(sizeof(int)));
+    ::operator delete[](::operator new[](3 * sizeof(int)));
+    ::operator delete(::operator new(64, std::align_val_t{64}), std::align_val_t{64});
+  });
+  EXPECT_EQ(d.allocations, 3u);
+  EXPECT_EQ(d.deallocations, 3u);
+}
+
+// --- zero allocations: what a runtime pays per operation with no hook -------
+
+TEST_F(HotPathAllocations, EmitInitWithNoHookAndNoStore) {
+  op o;  // preallocated: the runtime owns this memory
+  const allocation_delta d = count_allocations([&] { tether::emit_init(o, "Job"); });
+  tether::emit_destroy(o);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, CallbackScopeOnInitialisedResource) {
+  op o;
+  tether::emit_init(o, "Job");
+  tether::async_id inside = 0;
+  const allocation_delta d = count_allocations([&] {
+    tether::callback_scope scope(o);
+    inside = tether::execution_async_id();
+  });
+  tether::emit_destroy(o);
+  EXPECT_EQ(inside, o.id());
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, EmitDestroy) {
+  op o;
+  tether::emit_init(o, "Job");
+  const allocation_delta d = count_allocations([&] { tether::emit_destroy(o); });
+  EXPECT_TRUE(o.destroyed());
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, RunInAsyncScopeOfExistingResource) {
+  tether::async_resource r("Job");
+  tether::async_id inside = 0;
+  const allocation_delta d = count_allocations(
+      [&] { r.run_in_async_scope([&] { inside = tether::execution_async_id(); }); });
+  EXPECT_EQ(inside, r.id());
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, AsyncResourceWithShortTypeConstructAndDestroy) {
+  constexpr std::string_view type = "a-type-of-exactly-31-characters";
+  static_assert(type.size() == 31);
+  tether::async_id id = 0;
+  const allocation_delta d = count_allocations([&] {
+    tether::async_resource r(type);
+    id = r.id();
+  });
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, ExecutionContextQueries) {
+  tether::async_id ids = 0;
+  const tether::resource* current = nullptr;
+  const allocation_delta d = count_allocations([&] {
+    ids += tether::execution_async_id();
+    ids += tether::trigger_async_id();
+    current = &tether::execution_async_resource();
+  });
+  op o;
+  tether::emit_init(o, "Job");
+  const allocation_delta inside = count_allocations([&] {
+    tether::callback_scope scope(o);
+    ids += tether::execution_async_id();
+    ids += tether::trigger_async_id();
+    current = &tether::execution_async_resource();
+  });
+  tether::emit_destroy(o);
+  EXPECT_NE(ids, 0u);
+  EXPECT_EQ(current, &o);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(inside.allocations, 0u);
+  EXPECT_EQ(inside.deallocations, 0u);
+}
+
+// --- zero allocations: async_local_storage reads and context restore -------
+
+TEST_F(HotPathAllocations, GetStoreInsideRun) {
+  tether::async_local_storage<int> als;
+  als.run(42, [&] {
+    const int* seen = nullptr;
+    const allocation_delta d = count_allocations([&] { seen = als.get_store(); });
+    ASSERT_NE(seen, nullptr);
+    EXPECT_EQ(*seen, 42);
+    EXPECT_EQ(d.allocations, 0u);
+  });
+}
+
+TEST_F(HotPathAllocations, GetStoreOutsideRun) {
+  tether::async_local_storage<int> als;
+  const int sentinel = 0;
+  const int* seen = &sentinel;
+  const allocation_delta d = count_allocations([&] { seen = als.get_store(); });
+  EXPECT_EQ(seen, nullptr);
+  EXPECT_EQ(d.allocations, 0u);
+}
+
+TEST_F(HotPathAllocations, GetStoreWithEightStorages) {
+  std::vector<std::unique_ptr<tether::async_local_storage<int>>> stores;
+  for (int i = 0; i < 8; ++i) {
+    stores.push_back(std::make_unique<tether::async_local_storage<int>>());
+  }
+  // stores[i].run(i, ...) nested eight deep; the innermost reads all eight.
+  int sum = 0;
+  allocation_delta d;
+  const auto innermost = [&] {
+    d = count_allocations([&] {
+      for (const auto& s : stores) {
+        sum += *s->get_store();
+      }
+    });
+  };
+  const auto nest = [&](const auto& self, std::size_t i) -> void {
+    if (i == stores.size()) {
+      innermost();
+      return;
+    }
+    stores[i]->run(static_cast<int>(i), [&] { self(self, i + 1); });
+  };
+  nest(nest, 0);
+  EXPECT_EQ(sum, 0 + 1 + 2 + 3 + 4 + 5 + 6 + 7);
+  EXPECT_EQ(d.allocations, 0u);
+}
+
+TEST_F(HotPathAllocations, ContextRestoreOfCapturedFrame) {
+  tether::async_local_storage<int> als;
+  std::unique_ptr<tether::async_resource> r;
+  als.run(7, [&] { r = std::make_unique<tether::async_resource>("Job"); });
+  ASSERT_EQ(als.get_store(), nullptr);
+  const int* seen = nullptr;
+  const allocation_delta d = count_allocations([&] {
+    tether::callback_scope scope(*r);
+    seen = als.get_store();
+  });
+  ASSERT_NE(seen, nullptr);
+  EXPECT_EQ(*seen, 7);
+  EXPECT_EQ(als.get_store(), nullptr);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, EmitInitWithStoreActiveCapturesWithoutAllocating) {
+  tether::async_local_storage<int> als;
+  op o;
+  allocation_delta d;
+  als.run(1, [&] { d = count_allocations([&] { tether::emit_init(o, "Job"); }); });
+  tether::emit_destroy(o);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+TEST_F(HotPathAllocations, CountingHookAddsNoAllocationPerEvent) {
+  std::uint64_t events = 0;
+  auto hook = tether::create_hook({
+      .init = [&](tether::async_id, std::string_view, tether::async_id,
+                  tether::resource&) { ++events; },
+      .before = [&](tether::async_id) { ++events; },
+      .after = [&](tether::async_id) { ++events; },
+      .destroy = [&](tether::async_id) { ++events; },
+  });
+  hook.enable();  // allocates (a new published hook list); not per event
+  const allocation_delta d = count_allocations([&] {
+    op o;
+    tether::emit_init(o, "Job");
+    { tether::callback_scope scope(o); }
+    tether::emit_destroy(o);
+  });
+  hook.disable();
+  EXPECT_EQ(events, 4u);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+}
+
+// --- what does allocate, pinned ----------------------------------------------
+
+// run(): one context frame (header + one entry per slot, one block) and one
+// box holding the moved-in store; both freed when run() returns and nothing
+// captured them.
+TEST_F(HotPathAllocations, RunAllocatesOneFrameAndOneStoreBox) {
+  tether::async_local_storage<int> als;
+  const allocation_delta d = count_allocations([&] { als.run(1, [] {}); });
+  EXPECT_EQ(d.allocations, 2u);
+  EXPECT_EQ(d.deallocations, 2u);
+}
+
+// A nested run() of another instance copies the outer frame's entries into
+// its own new frame (sharing their boxes): still exactly two allocations.
+TEST_F(HotPathAllocations, NestedRunAllocatesOneFrameAndOneStoreBox) {
+  tether::async_local_storage<int> outer;
+  tether::async_local_storage<int> inner;
+  allocation_delta d;
+  outer.run(1, [&] { d = count_allocations([&] { inner.run(2, [] {}); }); });
+  EXPECT_EQ(d.allocations, 2u);
+  EXPECT_EQ(d.deallocations, 2u);
+}
+
+// enter_with(): the same frame + box, kept until the callback scope it was
+// called in ends (here: a resource's scope, so the test leaves no store set).
+TEST_F(HotPathAllocations, EnterWithAllocatesOneFrameAndOneStoreBox) {
+  tether::async_local_storage<int> als;
+  tether::async_resource r("Job");
+  allocation_delta during;
+  const allocation_delta whole = count_allocations([&] {
+    r.run_in_async_scope([&] { during = count_allocations([&] { als.enter_with(5); }); });
+  });
+  EXPECT_EQ(during.allocations, 2u);
+  EXPECT_EQ(during.deallocations, 0u);
+  EXPECT_EQ(whole.allocations, 2u);
+  EXPECT_EQ(whole.deallocations, 2u);  // released when the scope ended
+  EXPECT_EQ(als.get_store(), nullptr);
+}
+
+// exit(): a frame with this instance's entry emptied; no store box.
+TEST_F(HotPathAllocations, ExitAllocatesOneFrame) {
+  tether::async_local_storage<int> als;
+  allocation_delta d;
+  als.run(1, [&] { d = count_allocations([&] { als.exit([] {}); }); });
+  EXPECT_EQ(d.allocations, 1u);
+  EXPECT_EQ(d.deallocations, 1u);
+}
+
+// A type longer than the 31-character inline buffer is copied to the heap.
+TEST_F(HotPathAllocations, AsyncResourceWithLongTypeAllocatesOnce) {
+  constexpr std::string_view type = "a-type-of-exactly-32-characters!";
+  static_assert(type.size() == 32);
+  const allocation_delta d = count_allocations([&] { tether::async_resource r(type); });
+  EXPECT_EQ(d.allocations, 1u);
+  EXPECT_EQ(d.deallocations, 1u);
+}
+
+}  // namespace
