@@ -63,8 +63,10 @@ inline void emit_init(resource& r, std::string_view type, async_id trigger = 0) 
   detail::emit_hook(detail::hook_event::init, r);
 }
 
-/// Fires `destroy` for `r` and marks it destroyed. Throws usage_error (naming
-/// the resource, its type and the fix) if destroy was already emitted.
+/// Fires `destroy` for `r` and marks it destroyed. Called from inside r's own
+/// callback_scope, the event is held back until that scope's `after`, so
+/// `destroy` always follows the last `after`. Throws usage_error (naming the
+/// resource, its type and the fix) if destroy was already emitted.
 void emit_destroy(resource& r);
 
 /// Fires `promise_resolve` for `r` (a promise-like resource that settled).
@@ -98,6 +100,9 @@ class callback_scope {
 
   ~callback_scope() {
     detail::emit_hook(detail::hook_event::after, resource_);
+    if (detail::resource_access::take_destroy_due(resource_)) [[unlikely]] {
+      detail::emit_hook(detail::hook_event::destroy, resource_);
+    }
     detail::thread_state& s = detail::tls;
     if (s.owned != nullptr) [[unlikely]] {
       detail::release_frame(s.owned);

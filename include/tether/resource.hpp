@@ -54,7 +54,8 @@ class resource {
  private:
   friend struct detail::resource_access;
   static constexpr std::uint8_t hidden_flag = 1;     // created inside a hook callback
-  static constexpr std::uint8_t destroyed_flag = 2;  // destroy already emitted
+  static constexpr std::uint8_t destroyed_flag = 2;  // destroy emitted, or due when its scope ends
+  static constexpr std::uint8_t destroy_due_flag = 4;  // emit_destroy() ran inside its own scope
 
   async_id id_ = 0;
   async_id trigger_id_ = 0;
@@ -82,6 +83,13 @@ struct resource_access {
   static const context_frame* frame(const resource& r) noexcept { return r.frame_; }
   static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
   static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }
+  static void mark_destroy_due(resource& r) noexcept { r.flags_ |= resource::destroy_due_flag; }
+  /// True once: the destroy deferred by emit_destroy() inside r's own scope.
+  static bool take_destroy_due(resource& r) noexcept {
+    const bool due = (r.flags_ & resource::destroy_due_flag) != 0;
+    r.flags_ &= static_cast<std::uint8_t>(~resource::destroy_due_flag);
+    return due;
+  }
 };
 
 }  // namespace detail

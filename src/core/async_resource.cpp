@@ -50,6 +50,12 @@ void emit_destroy(resource& r) {
                       "async_resource without require_manual_destroy, let the destructor do it)");
   }
   detail::resource_access::mark_destroyed(r);
+  if (detail::tls.current == &r) {
+    // Inside its own callback: `destroy` must follow that callback's `after`
+    // (Node gets this for free by queueing destroys).
+    detail::resource_access::mark_destroy_due(r);
+    return;
+  }
   detail::emit_hook(detail::hook_event::destroy, r);
 }
 
