@@ -2,7 +2,7 @@
 # orders the steps and installs what is missing first.
 #   make demo    build and run the demo program (DEMO=<example name> to change it)
 #   make test    dev, then asan, then tsan: configure, build, ctest
-#   make bench   release build, run every benchmark
+#   make bench   release build; core ratio table against Node, then other benchmarks
 #   make clean   remove build/
 
 SHELL := /bin/bash
@@ -22,7 +22,7 @@ TEST_PRESETS ?= dev asan tsan
 help:
 	@echo "make demo   build and run examples/$(DEMO).cpp ($(DEMO_PRESET) preset)"
 	@echo "make test   configure, build and test presets: $(TEST_PRESETS)"
-	@echo "make bench  release build, then run build/release/bench/*_bench"
+	@echo "make bench  release build; core ratio table against Node, then the other benchmarks"
 	@echo "make clean  remove build/"
 
 deps:
@@ -49,12 +49,15 @@ test-dev test-asan test-tsan: test-%:
 bench: deps
 	$(CMAKE) --preset release
 	$(CMAKE) --build --preset release
-	@shopt -s nullglob; ran=0; \
+	# Core: tether beside the same workloads in Node, as a ratio table.
+	python3 bench/compare.py --build-dir build/release
+	# Other layers: their own Google Benchmark binaries (baselines inside).
+	@shopt -s nullglob; \
 	for b in build/release/bench/*_bench; do \
+	  [ "$$(basename $$b)" = tether_core_bench ] && continue; \
 	  [ -x "$$b" ] || continue; \
-	  echo "==> $$b"; "$$b"; ran=1; \
-	done; \
-	[ $$ran = 1 ] || echo "bench: no benchmarks built yet (bench/<layer>/*_bench.cpp)"
+	  echo "==> $$b"; "$$b"; \
+	done
 
 clean:
 	rm -rf build
