@@ -8,6 +8,8 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <tether/detail/unique_function.hpp>
@@ -51,11 +53,34 @@ class event_loop {
   /// keeps going. An empty handler restores the default (run() rethrows).
   void on_uncaught_exception(std::function<void(std::exception_ptr)> handler);
 
+  /// Node's process.on('unhandledRejection'): called with the reason of each
+  /// promise rejected with no handler once the tick/microtask queues have
+  /// drained (a handler attached before then cancels the report), with the
+  /// rejected promise as the current resource and the context of the
+  /// rejection. Without one (the default, or after an empty handler), the
+  /// rejection goes the uncaught-exception way as a tether::unhandled_rejection
+  /// (Node's --unhandled-rejections=throw): run() stops and throws it unless
+  /// on_uncaught_exception's handler takes it. A throwing handler stops
+  /// run() with its exception.
+  void on_unhandled_rejection(std::function<void(std::exception_ptr)> handler);
+
   /// Not API: the implementation.
   detail::loop_core& core() noexcept { return *core_; }
 
  private:
   std::unique_ptr<detail::loop_core> core_;
+};
+
+/// What run() throws for a promise rejection nobody handled: what() is
+/// "tether: unhandled promise rejection: " + the reason's what().
+class unhandled_rejection : public std::runtime_error {
+ public:
+  unhandled_rejection(std::exception_ptr reason, const std::string& what);
+  /// The rejection itself.
+  std::exception_ptr reason() const noexcept { return reason_; }
+
+ private:
+  std::exception_ptr reason_;
 };
 
 namespace detail {

@@ -13,7 +13,6 @@
 namespace tether::detail {
 namespace {
 
-constinit thread_local loop_core* current_loop = nullptr;
 
 void check(int rc, const char* what) {
   if (rc != 0) {
@@ -22,6 +21,8 @@ void check(int rc, const char* what) {
 }
 
 }  // namespace
+
+constinit thread_local loop_core* current_loop = nullptr;
 
 loop_core& current_core() {
   if (current_loop == nullptr) [[unlikely]] {
@@ -72,6 +73,11 @@ int loop_core::run() {
   drain();
   if (!stopping_) {
     uv_run(&loop_, UV_RUN_DEFAULT);
+  } else {
+    // Stopped before uv_run (an exception or unhandled rejection in that
+    // first drain): uv_stop() outside uv_run would end the next uv_run at
+    // once (the next run(), or the close pass of the destructor).
+    loop_.stop_flag = 0;
   }
   stopping_ = false;
   if (pending_exception_) {
@@ -138,10 +144,29 @@ void loop_core::drain() noexcept {
       }
       run_task(*t);
     }
-  } while (!stopping_ && !ticks_.empty());
+    // Node's processTicksAndRejections: once both queues are empty, report
+    // the rejections still unhandled; their handlers may queue more work.
+  } while (!stopping_ && (!ticks_.empty() || process_rejections()));
+}
+
+void loop_core::push_raw_reaction(resource& target, const raw_reaction& r) {
+  task_node* t = task_pool_->acquire();
+  t->target = &target;
+  t->raw = r;
+  microtasks_.push(t);
 }
 
 void loop_core::run_task(task_node& t) noexcept {
+  if (t.raw.run != nullptr) {
+    // A promise job: no unique_function; `done` runs after the scope.
+    const raw_reaction r = std::exchange(t.raw, raw_reaction{});
+    resource& target = *t.target;
+    auto body = [&r] { r.run(r.arg); };
+    invoke_in_scope(target, body);
+    task_pool_->recycle(&t);
+    r.done(target, r.arg, true);
+    return;
+  }
   if (t.target != nullptr) {
     invoke_in_scope(*t.target, t.fn);
   } else {
@@ -153,6 +178,13 @@ void loop_core::run_task(task_node& t) noexcept {
 // A task that ran or never will: its destroy (unless it is a reaction, which
 // is no resource), then back to the pool.
 void loop_core::discard_task(task_node& t) noexcept {
+  if (t.raw.done != nullptr) {
+    const raw_reaction r = std::exchange(t.raw, raw_reaction{});
+    resource& target = *t.target;
+    task_pool_->recycle(&t);
+    r.done(target, r.arg, false);
+    return;
+  }
   t.fn = nullptr;
   if (t.target == nullptr) {
     emit_destroy(t);
@@ -174,6 +206,7 @@ void loop_core::drop_pending_work() noexcept {
   while (!immediates_.empty()) {
     clear_immediate(*immediates_.front());
   }
+  drop_rejections();
 }
 
 void loop_core::close_handles() noexcept {
@@ -231,6 +264,10 @@ uv_loop_t* event_loop::native_handle() noexcept { return core_->uv(); }
 
 void event_loop::on_uncaught_exception(std::function<void(std::exception_ptr)> handler) {
   core_->set_uncaught_handler(std::move(handler));
+}
+
+void event_loop::on_unhandled_rejection(std::function<void(std::exception_ptr)> handler) {
+  core_->set_rejection_handler(std::move(handler));
 }
 
 namespace detail {

@@ -89,10 +89,15 @@ void loop_core::unlink_immediate(immediate_node& n) noexcept {
 }
 
 void loop_core::finish_immediate(immediate_node& n) noexcept {
+  // Destroying the callback may drop the last `immediate` handle (a callback
+  // that owns its own handle): release() would recycle the node under us and
+  // we would recycle it again below. Pin it meanwhile
+  // (tests/differential/scenarios/own_handle_last_owner).
+  ++n.handles;
   n.fn = nullptr;
   emit_destroy(n);
   resource_access::capture_frame(n, nullptr);
-  if (n.handles == 0) {
+  if (--n.handles == 0) {
     n.pool->recycle(&n);
   }
 }

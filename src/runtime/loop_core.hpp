@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <vector>
 
 #include <tether/detail/unique_function.hpp>
 #include <tether/integration.hpp>
@@ -16,6 +17,23 @@
 
 namespace tether::detail {
 
+struct promise_base;
+class loop_core;
+
+extern constinit thread_local loop_core* current_loop;
+
+/// The calling thread's loop, or null (no throw).
+inline loop_core* current_core_if_any() noexcept { return current_loop; }
+
+/// A promise job without a unique_function (promise.cpp's hot path): `run(arg)`
+/// runs inside `target`'s callback_scope, then `done(target, arg, true)` after
+/// the scope has closed; a job discarded unrun gets `done(target, arg, false)`.
+struct raw_reaction {
+  void (*run)(void* arg) = nullptr;
+  void (*done)(resource& target, void* arg, bool ran) noexcept = nullptr;
+  void* arg = nullptr;
+};
+
 /// A next_tick or queue_microtask callback: one resource, one run. A promise
 /// reaction is a task that runs in another resource's scope (`target`, the
 /// derived promise, as V8 does) and is not a resource of its own.
@@ -23,6 +41,7 @@ struct task_node final : resource {
   unique_function<void()> fn;
   task_node* next = nullptr;
   resource* target = nullptr;
+  raw_reaction raw{};  // set only for push_raw_reaction
 };
 
 /// A FIFO of task nodes linked through `next`.
@@ -93,6 +112,8 @@ class loop_core {
   /// Queues `fn` as a microtask that runs inside `target`'s callback_scope,
   /// creating no resource; `target` must stay alive until it has run.
   void push_reaction(resource& target, unique_function<void()> fn);
+  /// The same, for promise.cpp's jobs (see raw_reaction).
+  void push_raw_reaction(resource& target, const raw_reaction& r);
 
   timer_node* start_timer(unique_function<void()> fn, std::uint64_t ms, bool repeat);
   void clear_timer(timer_node& t) noexcept;
@@ -117,6 +138,14 @@ class loop_core {
 
   bool stopping() const noexcept { return stopping_; }
 
+  /// Unhandled promise rejections (promise.cpp). A promise rejected with no
+  /// handler is remembered (with the context frame current at rejection);
+  /// after the tick/microtask drain, those still unhandled are reported.
+  void track_rejection(promise_base& p);
+  void set_rejection_handler(std::function<void(std::exception_ptr)> h) {
+    rejection_handler_ = std::move(h);
+  }
+
  private:
   /// Runs one callback of `r` inside its callback_scope; an escaping
   /// exception goes to uncaught(), still inside the scope (Node runs
@@ -132,6 +161,8 @@ class loop_core {
   }
 
   void drain() noexcept;
+  bool process_rejections() noexcept;  // true if any was reported
+  void drop_rejections() noexcept;
   void run_task(task_node& t) noexcept;
   void discard_task(task_node& t) noexcept;
   void uncaught(std::exception_ptr e) noexcept;
@@ -171,6 +202,12 @@ class loop_core {
   node_pool<immediate_node>* immediate_pool_;
 
   std::function<void(std::exception_ptr)> uncaught_handler_;
+  struct rejection {
+    promise_base* promise;
+    context_frame* frame;  // owned reference
+  };
+  std::vector<rejection> rejections_;
+  std::function<void(std::exception_ptr)> rejection_handler_;
   std::exception_ptr pending_exception_;
   bool stopping_ = false;
   bool running_ = false;

@@ -9,6 +9,19 @@
 
 namespace tether::detail {
 
+namespace {
+// The loop time *now*. uv_now() alone is the time cached when the loop turn
+// began, so a timer started after a callback was busy for a while would count
+// that time against its delay and fire early. Node's insert() takes
+// getLibuvNow(), which updates the loop time first; so do we
+// (tests/differential/scenarios/timer_start_is_call_time). uv_update_time is
+// one CLOCK_MONOTONIC_COARSE read (vDSO).
+std::uint64_t fresh_now(uv_loop_t* loop) noexcept {
+  uv_update_time(loop);
+  return uv_now(loop);
+}
+}  // namespace
+
 timer_node* loop_core::start_timer(unique_function<void()> fn, std::uint64_t ms, bool repeat) {
   timer_node* t = timer_pool_->acquire();
   t->fn = std::move(fn);
@@ -22,7 +35,7 @@ timer_node* loop_core::start_timer(unique_function<void()> fn, std::uint64_t ms,
   t->handles = 0;
   emit_init(*t, "Timeout");
   ++refed_timers_;
-  if (const std::uint64_t expiry = timers_.insert(*t, uv_now(&loop_));
+  if (const std::uint64_t expiry = timers_.insert(*t, fresh_now(&loop_));
       expiry != 0 && (armed_expiry_ == 0 || expiry < armed_expiry_)) {
     arm_timer();
   }
@@ -52,14 +65,17 @@ bool loop_core::run_timer_list(timer_list& l, std::uint64_t now) {
   timers_.busy = &l;
   bool due_left = false;
   while (timer_node* t = l.head) {
-    if (now - t->start < l.duration) {
+    // start > now: added during this run with a fresh start (fresh_now).
+    if (t->start > now || now - t->start < l.duration) {
       // The rest of this list is not due yet: it sorts by its new expiry.
       timers_.set_expiry(l, std::max(t->start + l.duration, now + 1));
       due_left = true;
       break;
     }
     timers_.pop_front(l);
-    const std::uint64_t start = uv_now(&loop_);
+    // An interval's next countdown starts before its callback runs (Node's
+    // listOnTimeout: `start = getLibuvNow()`), after the callbacks before it.
+    const std::uint64_t start = t->repeat ? fresh_now(&loop_) : 0;
     t->running = true;
     invoke_in_scope(*t, t->fn);
     t->running = false;
@@ -106,10 +122,16 @@ void loop_core::finish_timer(timer_node& t) noexcept {
     --refed_timers_;
   }
   t.done = true;
+  // Destroying the callback may drop the last `timeout` handle (a callback
+  // that owns its own handle, as in `h = set_interval([h] { clear_interval(*h);
+  // })`): release() would then recycle the node under us, and we would
+  // recycle it a second time below. Pin it meanwhile
+  // (tests/differential/scenarios/own_handle_last_owner).
+  ++t.handles;
   t.fn = nullptr;
   emit_destroy(t);
   resource_access::capture_frame(t, nullptr);
-  if (t.handles == 0) {
+  if (--t.handles == 0) {
     t.pool->recycle(&t);
   }
 }
@@ -141,7 +163,7 @@ void loop_core::refresh_timer(timer_node& t) noexcept {
   } else if (!t.running) {
     return;
   }
-  timers_.insert(t, uv_now(&loop_));
+  timers_.insert(t, fresh_now(&loop_));
   arm_timer();
 }
 

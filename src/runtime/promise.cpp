@@ -1,0 +1,560 @@
+// promise<T>: the out-of-line half. Reaction scheduling, the reclamation
+// trampoline (destroy / dead / abandon, iterative so that long chains never
+// recurse), the per-thread frame cache, unhandled-rejection tracking in the
+// loop (Node's processPromiseRejections), delay() and aggregate_error.
+
+#include <tether/promise.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include <tether/event_loop.hpp>
+#include <tether/timers.hpp>
+
+#include "core/fatal.hpp"
+#include "runtime/loop_core.hpp"
+
+namespace tether::detail {
+
+// --- frame cache ----------------------------------------------------------------
+
+constinit thread_local frame_cache tls_frame_cache{};
+
+namespace {
+
+struct frame_cache_flush {
+  ~frame_cache_flush() {
+    frame_cache& fc = tls_frame_cache;
+    fc.mode = 2;
+    for (std::size_t c = 0; c < frame_cache::classes; ++c) {
+      while (void* p = fc.heads[c]) {
+        fc.heads[c] = *static_cast<void**>(p);
+        ::operator delete(p);
+      }
+      fc.counts[c] = 0;
+    }
+  }
+};
+
+}  // namespace
+
+bool frame_cache_start() noexcept {
+  frame_cache& fc = tls_frame_cache;
+  if (fc.mode == 0) {
+    // Constructing the thread_local registers its destructor: the flush at
+    // thread exit. Frames freed after that go straight to operator delete.
+    static thread_local frame_cache_flush flush;
+    (void)flush;
+    fc.mode = 1;
+  }
+  return fc.mode == 1;
+}
+
+// --- the loop -------------------------------------------------------------------
+
+namespace {
+
+loop_core& loop_or_die() noexcept {
+  loop_core* l = current_core_if_any();
+  if (l == nullptr) [[unlikely]] {
+    fatal("tether: fatal: a promise settled on a thread with no event_loop; promises, their "
+          "reactions and coroutines belong to the thread that runs their event_loop");
+  }
+  return *l;
+}
+
+}  // namespace
+
+void require_loop() { (void)current_core(); }
+
+std::exception_ptr non_null(std::exception_ptr e) noexcept {
+  if (e) {
+    return e;
+  }
+  return std::make_exception_ptr(
+      usage_error("tether: a promise was rejected with a null std::exception_ptr"));
+}
+
+void reject_cycle(promise_base& s) noexcept {
+  s.error = std::make_exception_ptr(
+      usage_error("tether: chaining cycle detected: a promise cannot follow itself"));
+  settle(s, promise_status::rejected);
+}
+
+// --- reclamation trampoline -------------------------------------------------------
+
+namespace {
+
+enum : std::uint8_t { work_none, work_destroy, work_dead, work_abandon };
+
+struct work_queue {
+  promise_base* head = nullptr;
+  promise_base* tail = nullptr;
+  bool active = false;
+};
+constinit thread_local work_queue tls_work{};
+
+void do_work(promise_base& p, std::uint8_t kind) noexcept {
+  switch (kind) {
+    case work_destroy:
+      resource_access::mark_destroyed(p);
+      emit_hook(hook_event::destroy, p);
+      p.destroy_fn(&p);
+      break;
+    case work_dead: {
+      // p can never settle: nothing waiting on it will ever run.
+      reaction* r = std::exchange(p.head, nullptr);
+      p.tail = nullptr;
+      while (r != nullptr) {
+        reaction* next = std::exchange(r->next, nullptr);
+        r->ops->dead(*r);
+        r = next;
+      }
+      release(&p);  // taken by promise_dead
+      break;
+    }
+    case work_abandon:
+      release_settler(p);  // the body was its settler
+      release(&p);         // and held a reference
+      break;
+    default:
+      break;
+  }
+}
+
+void enqueue_work(work_queue& q, promise_base& p, std::uint8_t kind) noexcept {
+  p.work = kind;
+  p.next_work = nullptr;
+  (q.tail != nullptr ? q.tail->next_work : q.head) = &p;
+  q.tail = &p;
+}
+
+// Runs what the first item queued, until nothing is left (q.active is set).
+void drain_work(work_queue& q) noexcept {
+  while (promise_base* n = q.head) {
+    q.head = n->next_work;
+    if (q.head == nullptr) {
+      q.tail = nullptr;
+    }
+    n->next_work = nullptr;
+    do_work(*n, std::exchange(n->work, work_none));
+  }
+}
+
+void run_work(promise_base& p, std::uint8_t kind) noexcept {
+  work_queue& q = tls_work;
+  if (q.active) {
+    enqueue_work(q, p, kind);
+    return;
+  }
+  q.active = true;
+  do_work(p, kind);
+  drain_work(q);
+  q.active = false;
+}
+
+}  // namespace
+
+void destroy_promise(promise_base& p) noexcept {
+  work_queue& q = tls_work;
+  if (q.active) {
+    enqueue_work(q, p, work_destroy);
+    return;
+  }
+  // Not nested in another reclamation: destroy now; what that releases in
+  // turn is queued and handled here, iteratively.
+  q.active = true;
+  resource_access::mark_destroyed(p);
+  emit_hook(hook_event::destroy, p);
+  p.destroy_fn(&p);
+  drain_work(q);
+  q.active = false;
+}
+
+void promise_dead(promise_base& p) noexcept {
+  if (p.head == nullptr) {
+    return;  // nothing waits on it (yet; attach() checks for deadness)
+  }
+  add_ref(p);
+  run_work(p, work_dead);
+}
+
+void abandon_coroutine(promise_base& c) noexcept { run_work(c, work_abandon); }
+
+// --- settling and reactions --------------------------------------------------------
+
+namespace {
+
+void track_unhandled(promise_base& p) noexcept {
+  if (loop_core* l = current_core_if_any()) {
+    l->track_rejection(p);
+  }
+}
+
+}  // namespace
+
+void settle_slow(promise_base& p) noexcept {
+  reaction* r = std::exchange(p.head, nullptr);
+  p.tail = nullptr;
+  if (r == nullptr) {
+    if (p.status == promise_status::rejected && !p.handled) {
+      track_unhandled(p);
+    }
+    return;
+  }
+  while (r != nullptr) {
+    reaction* next = std::exchange(r->next, nullptr);
+    r->ops->settled(*r, p);
+    r = next;
+  }
+}
+
+void attach(promise_base& p, reaction& r) noexcept {
+  p.handled = true;
+  if (p.status != promise_status::pending) {
+    r.ops->settled(r, p);
+  } else if (p.settlers == 0) {
+    r.ops->dead(r);
+  } else {
+    r.next = nullptr;
+    (p.tail != nullptr ? p.tail->next : p.head) = &r;
+    p.tail = &r;
+  }
+}
+
+namespace {
+
+void unlink(promise_base& p, reaction& r) noexcept {
+  reaction* prev = nullptr;
+  for (reaction* it = p.head; it != nullptr; prev = it, it = it->next) {
+    if (it == &r) {
+      (prev != nullptr ? prev->next : p.head) = r.next;
+      if (p.tail == &r) {
+        p.tail = prev;
+      }
+      r.next = nullptr;
+      return;
+    }
+  }
+}
+
+// Promise jobs go through loop_core::push_raw_reaction: a function pointer
+// runs inside the target's callback_scope, `done` after the scope has closed
+// (or instead of running, when the loop discards the job). A reference on the
+// target is held until `done`, so the scope never outlives its resource.
+
+// schedule_job(): arg is the reaction node, target the promise it runs in.
+void node_job_run(void* arg) {
+  auto* r = static_cast<reaction*>(arg);
+  r->ops->run(*r);
+}
+void node_job_done(resource& target, void* arg, bool ran) noexcept {
+  if (!ran) {
+    auto* r = static_cast<reaction*>(arg);
+    r->ops->dropped(*r);
+  }
+  release(&static_cast<promise_base&>(target));
+}
+constexpr raw_reaction node_job{&node_job_run, &node_job_done, nullptr};
+
+// A tether coroutine resumed inside its own PROMISE (target); arg is its
+// await_node. Discarded unrun (loop teardown): the coroutine is reclaimed.
+void resume_run(void* arg) { static_cast<await_node*>(arg)->handle.resume(); }
+void resume_done(resource& target, void*, bool ran) noexcept {
+  auto& owner = static_cast<promise_base&>(target);
+  if (!ran) {
+    abandon_coroutine(owner);
+  }
+  release(&owner);
+}
+// Queued only to give the coroutine up (it awaited a promise that can never
+// settle), after its await_suspend has returned.
+void abandon_run(void*) {}
+void abandon_done(resource& target, void*, bool) noexcept {
+  auto& owner = static_cast<promise_base&>(target);
+  abandon_coroutine(owner);
+  release(&owner);
+}
+
+/// The throwaway PROMISE of an await from a coroutine type that is not
+/// tether's (Node's model: trigger = the awaited promise, the continuation
+/// runs in its before/after).
+struct foreign_await final : resource {
+  std::coroutine_handle<> h;
+  await_node* node = nullptr;
+};
+
+void free_foreign(foreign_await* fa) noexcept {
+  if (fa->node != nullptr) {
+    fa->node->foreign = nullptr;
+  }
+  resource_access::mark_destroyed(*fa);
+  emit_hook(hook_event::destroy, *fa);
+  fa->~foreign_await();
+  promise_free(fa, sizeof(foreign_await));
+}
+
+// A foreign coroutine resumed inside its throwaway resource (target == arg).
+void foreign_run(void* arg) {
+  if (std::coroutine_handle<> h = std::exchange(static_cast<foreign_await*>(arg)->h, nullptr)) {
+    h.resume();
+  }
+}
+void foreign_done(resource&, void* arg, bool) noexcept {
+  free_foreign(static_cast<foreign_await*>(arg));
+}
+
+void await_settled(reaction& r, promise_base&) noexcept {
+  auto& n = static_cast<await_node&>(r);
+  loop_core& loop = loop_or_die();
+  if (n.owner != nullptr) {
+    add_ref(*n.owner);
+    loop.push_raw_reaction(*n.owner, raw_reaction{&resume_run, &resume_done, &n});
+  } else if (auto* fa = static_cast<foreign_await*>(n.foreign)) {
+    loop.push_raw_reaction(*fa, raw_reaction{&foreign_run, &foreign_done, fa});
+  }
+}
+
+void await_dead(reaction& r) noexcept {
+  auto& n = static_cast<await_node&>(r);
+  if (n.owner != nullptr) {
+    abandon_coroutine(*n.owner);
+  } else if (auto* fa = static_cast<foreign_await*>(n.foreign)) {
+    // A foreign coroutine is not ours to reclaim; it stays suspended.
+    free_foreign(fa);
+  }
+}
+
+void await_unused(reaction&) noexcept {}
+
+constexpr reaction_ops await_ops{&await_settled, &await_dead, &await_unused, &await_unused};
+
+}  // namespace
+
+void schedule_job(promise_base& target, reaction& r) noexcept {
+  add_ref(target);
+  raw_reaction job = node_job;
+  job.arg = &r;
+  loop_or_die().push_raw_reaction(target, job);
+}
+
+void await_on(promise_base* awaited, await_node& n) {
+  if (awaited == nullptr) {
+    throw usage_error("tether: co_await on an empty promise handle (default-constructed or "
+                      "moved-from)");
+  }
+  loop_core* lp = current_core_if_any();
+  if (lp == nullptr) [[unlikely]] {
+    (void)current_core();  // throws usage_error, rethrown at the co_await
+  }
+  loop_core& loop = *lp;
+  n.ops = &await_ops;
+  thread_state& s = tls;
+  if (n.owner != nullptr) {
+    // The coroutine continues, inside its own resource, with the context
+    // current now (Node 65: captured at await registration).
+    if (resource_access::frame(*n.owner) != s.frame) [[unlikely]] {
+      resource_access::capture_frame(*n.owner, s.frame);
+    }
+    if (awaited->status != promise_status::pending) {
+      // The common case (awaiting a coroutine that already finished): queue
+      // the resumption now, as attach() would.
+      awaited->handled = true;
+      add_ref(*n.owner);
+      loop.push_raw_reaction(*n.owner, raw_reaction{&resume_run, &resume_done, &n});
+      return;
+    }
+    if (awaited->dead()) {
+      // It can never settle: give the coroutine up, but not from inside its
+      // own await_suspend.
+      awaited->handled = true;
+      add_ref(*n.owner);
+      loop.push_raw_reaction(*n.owner, raw_reaction{&abandon_run, &abandon_done, &n});
+      return;
+    }
+  } else {
+    void* mem = promise_alloc(sizeof(foreign_await));
+    auto* fa = ::new (mem) foreign_await();
+    fa->h = n.handle;
+    fa->node = &n;
+    n.foreign = fa;
+    emit_init(*fa, promise_type_name, awaited->id());
+  }
+  attach(*awaited, n);
+}
+
+void await_node_cleanup(await_node& n, promise_base& awaited) noexcept {
+  if (awaited.status == promise_status::pending) {
+    unlink(awaited, n);
+    if (auto* fa = static_cast<foreign_await*>(n.foreign)) {
+      free_foreign(fa);  // never scheduled
+      return;
+    }
+  }
+  if (auto* fa = static_cast<foreign_await*>(n.foreign)) {
+    // Its job owns it now; just forget each other.
+    fa->node = nullptr;
+    fa->h = nullptr;
+    n.foreign = nullptr;
+  }
+}
+
+// --- unhandled rejections (Node's processPromiseRejections) ----------------------
+
+void loop_core::track_rejection(promise_base& p) {
+  add_ref(p);
+  try {
+    rejections_.push_back({&p, acquire_frame(tls.frame)});
+  } catch (...) {
+    release(&p);  // out of memory: the report is lost, nothing leaks
+  }
+}
+
+namespace {
+
+std::string describe_reason(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace
+
+// Runs `fn` with the rejected promise as the current resource and the context
+// frame of the rejection (Node runs 'unhandledRejection' listeners so, with no
+// before/after).
+template <class F>
+static void in_rejection_context(promise_base& p, const context_frame* frame, F&& fn) {
+  thread_state& s = tls;
+  const async_id saved_execution = s.execution_id;
+  const async_id saved_trigger = s.trigger_id;
+  resource* saved_current = s.current;
+  const context_frame* saved_frame = s.frame;
+  context_frame* saved_owned = s.owned;
+  s.execution_id = p.id();
+  s.trigger_id = p.trigger_id();
+  s.current = &p;
+  s.frame = frame;
+  s.owned = nullptr;
+  struct restore {
+    thread_state& s;
+    async_id e, t;
+    resource* c;
+    const context_frame* f;
+    context_frame* o;
+    ~restore() {
+      if (s.owned != nullptr) {
+        release_frame(s.owned);
+      }
+      s.execution_id = e;
+      s.trigger_id = t;
+      s.current = c;
+      s.frame = f;
+      s.owned = o;
+    }
+  } r{s, saved_execution, saved_trigger, saved_current, saved_frame, saved_owned};
+  fn();
+}
+
+bool loop_core::process_rejections() noexcept {
+  if (rejections_.empty()) {
+    return false;
+  }
+  bool reported = false;
+  std::vector<rejection> batch;
+  batch.swap(rejections_);
+  std::size_t i = 0;
+  for (; i < batch.size() && !stopping_; ++i) {
+    rejection& r = batch[i];
+    if (!r.promise->handled) {
+      reported = true;
+      in_rejection_context(*r.promise, r.frame, [&] {
+        std::exception_ptr reason = r.promise->error;
+        if (rejection_handler_) {
+          try {
+            rejection_handler_(reason);
+          } catch (...) {
+            uncaught(std::current_exception());
+          }
+          return;
+        }
+        std::exception_ptr report;
+        try {
+          report = std::make_exception_ptr(unhandled_rejection(
+              reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
+        } catch (...) {
+          report = reason;
+        }
+        uncaught(std::move(report));
+      });
+    }
+    release_frame(r.frame);
+    release(r.promise);
+  }
+  if (i < batch.size()) {
+    // Stopped: the rest are reported on the next run(), before anything newer.
+    try {
+      batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i));
+      batch.insert(batch.end(), rejections_.begin(), rejections_.end());
+      rejections_.swap(batch);
+    } catch (...) {
+      for (std::size_t j = i; j < batch.size(); ++j) {
+        release_frame(batch[j].frame);
+        release(batch[j].promise);
+      }
+    }
+  }
+  return reported;
+}
+
+void loop_core::drop_rejections() noexcept {
+  std::vector<rejection> batch;
+  batch.swap(rejections_);
+  for (rejection& r : batch) {
+    release_frame(r.frame);
+    release(r.promise);
+  }
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+
+unhandled_rejection::unhandled_rejection(std::exception_ptr reason, const std::string& what)
+    : std::runtime_error(what), reason_(std::move(reason)) {}
+
+namespace {
+
+std::string aggregate_message(const std::vector<std::exception_ptr>& errors) {
+  std::string m = "All promises were rejected";
+  const char* sep = ": ";
+  for (const std::exception_ptr& e : errors) {
+    m += sep;
+    sep = "; ";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      m += x.what();
+    } catch (...) {
+      m += "(an exception not derived from std::exception)";
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+aggregate_error::aggregate_error(std::vector<std::exception_ptr> errors)
+    : std::runtime_error(aggregate_message(errors)), errors_(std::move(errors)) {}
+
+promise<void> delay(std::chrono::milliseconds ms) {
+  auto [p, r] = make_promise<void>();
+  set_timeout([r = std::move(r)]() mutable { r.resolve(); }, ms);
+  return std::move(p);
+}
+
+}  // namespace tether
