@@ -51,6 +51,7 @@ loop_core::loop_core()
 }
 
 loop_core::~loop_core() {
+  closing_ = true;  // completions arriving from here on must not call user code
   drop_pending_work();
   close_handles();
   task_pool_->orphan();

@@ -45,17 +45,7 @@ constexpr std::size_t write_chunk = std::size_t{512} * 1024;
 // (its destructor drains requests still in the thread pool) must not run
 // user code, whose captures may already be gone. It frees the request and
 // emits `destroy` instead, as the loop does for timers that never ran.
-// TODO(fs): loop_core has no such flag yet (see the runtime README); this
-// picks it up as soon as loop_core::closing() exists, and until then such
-// completions still run their callbacks during teardown.
-template <class Loop>
-bool loop_closing(const Loop& loop) noexcept {
-  if constexpr (requires { loop.closing(); }) {
-    return loop.closing();
-  } else {
-    return false;
-  }
-}
+bool loop_closing(const loop_core& loop) noexcept { return loop.closing(); }
 
 /// The result of an operation with no value.
 struct none {};

@@ -137,6 +137,10 @@ class loop_core {
   }
 
   bool stopping() const noexcept { return stopping_; }
+  /// True while the loop is being destroyed: an I/O or work completion that
+  /// libuv delivers now frees its request and emits destroy, but runs no user
+  /// callback (the objects it captured may already be gone).
+  bool closing() const noexcept { return closing_; }
 
   /// Unhandled promise rejections (promise.cpp). A promise rejected with no
   /// handler is remembered (with the context frame current at rejection);
@@ -211,6 +215,7 @@ class loop_core {
   std::exception_ptr pending_exception_;
   bool stopping_ = false;
   bool running_ = false;
+  bool closing_ = false;
 };
 
 }  // namespace tether::detail

@@ -24,15 +24,8 @@ static_assert(sizeof(uv_work_t) <= work_base::uv_request_size &&
 constexpr std::string_view work_type = "QUEUEWORK";
 
 // See fs.cpp: completions delivered while the loop is torn down run no user
-// code. TODO(work): picks up loop_core::closing() once it exists.
-template <class Loop>
-bool loop_closing(const Loop& loop) noexcept {
-  if constexpr (requires { loop.closing(); }) {
-    return loop.closing();
-  } else {
-    return false;
-  }
-}
+// code.
+bool loop_closing(const loop_core& loop) noexcept { return loop.closing(); }
 
 work_base& job_of(uv_work_t* w) noexcept { return *static_cast<work_base*>(w->data); }
 
