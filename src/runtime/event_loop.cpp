@@ -73,6 +73,9 @@ int loop_core::run() {
   // main script.
   drain();
   if (!stopping_) {
+    // A run() that stopped on an exception left its due timers unarmed
+    // (run_timers does not re-arm while stopping): arm them now.
+    arm_timer();
     uv_run(&loop_, UV_RUN_DEFAULT);
   } else {
     // Stopped before uv_run (an exception or unhandled rejection in that

@@ -53,7 +53,9 @@ immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
 void loop_core::on_check(uv_check_t* h) { static_cast<loop_core*>(h->data)->run_immediates(); }
 
 void loop_core::run_immediates() {
-  if (immediates_.empty()) {
+  // stopping_: a callback threw earlier in this loop iteration (a timer, an
+  // I/O callback); run() rethrows first, the next run() carries on.
+  if (immediates_.empty() || stopping_) {
     return;
   }
   // Take the whole queue: immediates scheduled from here on go to the next

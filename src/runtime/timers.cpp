@@ -36,7 +36,9 @@ timer_node* loop_core::start_timer(unique_function<void()> fn, std::uint64_t ms,
   emit_init(*t, "Timeout");
   ++refed_timers_;
   if (const std::uint64_t expiry = timers_.insert(*t, fresh_now(&loop_));
-      expiry != 0 && (armed_expiry_ == 0 || expiry < armed_expiry_)) {
+      (expiry != 0 && (armed_expiry_ == 0 || expiry < armed_expiry_)) || refed_timers_ == 1) {
+    // Also when this is the only ref'd timer: an unref'd one may be armed,
+    // and the handle must now keep the loop alive.
     arm_timer();
   }
   return t;
@@ -48,12 +50,24 @@ void loop_core::on_timer(uv_timer_t* h) { static_cast<loop_core*>(h->data)->run_
 // timeout that will not run again), then the tick/microtask drain.
 void loop_core::run_timers() {
   armed_expiry_ = 0;
+  if (stopping_) {
+    // A callback threw earlier in this loop iteration: run nothing more
+    // (run() arms the timer again).
+    return;
+  }
   uv_update_time(&loop_);
   const std::uint64_t now = uv_now(&loop_);
   while (timer_list* l = timers_.earliest()) {
     if (l->expiry > now || !run_timer_list(*l, now)) {
       break;
     }
+  }
+  if (stopping_) {
+    // Not arm_timer(): with a list still due it would arm a 0 ms timeout and
+    // libuv's uv__run_timers would call on_timer again at once, running the
+    // rest of the due timers after the exception. run() re-arms.
+    uv_timer_stop(&timer_handle_);
+    return;
   }
   arm_timer();
 }

@@ -24,14 +24,6 @@
 
 namespace {
 
-// Known runtime bugs: each test that trips one starts with
-// TETHER_KNOWN_BUG(name); delete that line once the bug is fixed.
-constexpr const char* bug_rearm_while_stopping =
-    "after a timer callback throws, run_timers() re-arms the libuv timer with timeout 0 for the "
-    "list still due, so libuv's uv__run_timers calls on_timer again at once and run_timers (which "
-    "does not check stopping_) runs the rest of the due timers; run_immediates() then runs one "
-    "immediate in the same iteration (src/runtime/timers.cpp, immediate.cpp)";
-
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -255,7 +247,6 @@ TEST_F(EventLoop, ThrowInTopLevelMicrotaskRethrowsAndSecondRunCompletes) {
 // queued, not the next timer of its list, not another list that is due by
 // then, not the immediate it queued); a second run() carries on in order.
 TEST_F(EventLoop, ThrowInTimerStopsAtOnceAndSecondRunCompletes) {
-  TETHER_KNOWN_BUG(bug_rearm_while_stopping);
   set_timeout(
       [&] {
         mark("t1");
@@ -296,7 +287,6 @@ TEST_F(EventLoop, ThrowInImmediateStopsAtOnceAndSecondRunCompletes) {
 }
 
 TEST_F(EventLoop, ThrowInTickAfterATimerStopsAtOnceAndSecondRunCompletes) {
-  TETHER_KNOWN_BUG(bug_rearm_while_stopping);
   set_timeout(
       [&] {
         mark("t1");
@@ -421,7 +411,6 @@ TEST_F(EventLoop, ThrowingIntervalWithHandlerKeepsRunning) {
 }
 
 TEST_F(EventLoop, ThrowingHandlerMakesRunRethrowItsException) {
-  TETHER_KNOWN_BUG(bug_rearm_while_stopping);
   loop().on_uncaught_exception([](std::exception_ptr) { throw test_error(99); });
   set_timeout(
       [&] {

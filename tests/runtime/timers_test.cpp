@@ -26,13 +26,6 @@
 
 namespace {
 
-// Known runtime bugs: each test that trips one starts with
-// TETHER_KNOWN_BUG(name); delete that line once the bug is fixed.
-constexpr const char* bug_timer_ref =
-    "start_timer() does not ref the libuv timer handle when the new timer is the only ref'd one "
-    "but an earlier unref'd timer is already armed, so the loop is not kept alive and run() "
-    "returns without running it (loop_core::start_timer, src/runtime/timers.cpp)";
-
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using tether::async_id;
@@ -508,7 +501,6 @@ TEST_F(Timers, UnrefdTimerDoesNotKeepRunAlive) {
 }
 
 TEST_F(Timers, UnrefdTimerStillFiresWhileOtherWorkKeepsTheLoopAlive) {
-  TETHER_KNOWN_BUG(bug_timer_ref);
   std::vector<std::string> order;
   timeout weak = set_timeout([&] { order.push_back("unrefd 2ms"); }, 2ms);
   weak.unref();
@@ -518,7 +510,6 @@ TEST_F(Timers, UnrefdTimerStillFiresWhileOtherWorkKeepsTheLoopAlive) {
 }
 
 TEST_F(Timers, UnrefdIntervalEndsWithTheLastRefdWork) {
-  TETHER_KNOWN_BUG(bug_timer_ref);
   int runs = 0;
   timeout iv = set_interval([&] { ++runs; }, 1ms);
   iv.unref();
