@@ -86,9 +86,13 @@ struct resource_access {
   static void mark_destroy_due(resource& r) noexcept { r.flags_ |= resource::destroy_due_flag; }
   /// True once: the destroy deferred by emit_destroy() inside r's own scope.
   static bool take_destroy_due(resource& r) noexcept {
-    const bool due = (r.flags_ & resource::destroy_due_flag) != 0;
+    // Write only when set: scopes of one resource may run on several threads
+    // at once, and they must only read the flags.
+    if ((r.flags_ & resource::destroy_due_flag) == 0) {
+      return false;
+    }
     r.flags_ &= static_cast<std::uint8_t>(~resource::destroy_due_flag);
-    return due;
+    return true;
   }
 };
 
