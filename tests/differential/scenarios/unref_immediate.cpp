@@ -1,4 +1,5 @@
-// An unref'd immediate runs while something else keeps the loop alive; one
+// An unref'd immediate runs while something else (a 50 ms timer: long enough
+// never to be due before the first check phase) keeps the loop alive; one
 // that is alone does not keep the loop alive, so it never runs.
 // DIFFERENCE "teardown destroy": tether destroys the never-run immediate
 // when the event_loop is destroyed; Node never does.
@@ -18,7 +19,7 @@ int main() {
     tether::immediate i = tether::set_immediate([] { trace::log("must not run"); });
     i.unref();
     trace::log("has_ref", i.has_ref());
-  }, 2ms);
+  }, 50ms);
   loop.run();
   trace::note("loop ended");
 }

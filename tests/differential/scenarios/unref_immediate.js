@@ -7,5 +7,5 @@ setTimeout(() => {
   const i = setImmediate(() => trace.log('must not run'));
   i.unref();
   trace.log('has_ref', i.hasRef() ? 1 : 0);
-}, 2);
+}, 50);
 process.on('exit', () => trace.note('loop ended'));
