@@ -70,6 +70,16 @@ void loop_core::run_timers() {
     return;
   }
   arm_timer();
+  if (armed_expiry_ != 0 && armed_expiry_ <= uv_now(&loop_)) {
+    // A list already due again: fresh_now() moved the loop time on during
+    // this phase (a callback stayed busy, then started a timer). A 0 ms libuv
+    // timer would make uv__run_timers call on_timer again at once, running
+    // those timers before this turn's check phase (immediates). Node's
+    // RunTimers arms at least 1 ms (`duration_ms > 0 ? duration_ms : 1`):
+    // they run in the next turn (tests/differential/scenarios/
+    // busy_timer_then_immediate).
+    uv_timer_start(&timer_handle_, &loop_core::on_timer, 1, 0);
+  }
 }
 
 // Runs the due timers of `l`; false if the loop is stopping. Callbacks may
