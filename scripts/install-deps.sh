@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev
   libuv1-dev          # tether::runtime
   libhttp-parser-dev  # tether::runtime http
+  wrk                 # make bench: the HTTP benchmark
   libasio-dev         # tether::asio (standalone Asio)
   libboost-dev        # tether::asio (Boost.Asio)
 )
