@@ -53,6 +53,7 @@ loop_core::loop_core()
 loop_core::~loop_core() {
   closing_ = true;  // completions arriving from here on must not call user code
   drop_pending_work();
+  close_owned_handles();
   close_handles();
   task_pool_->orphan();
   timer_pool_->orphan();
@@ -211,6 +212,34 @@ void loop_core::drop_pending_work() noexcept {
     clear_immediate(*immediates_.front());
   }
   drop_rejections();
+}
+
+void loop_core::add_handle_owner(handle_owner& o) noexcept {
+  o.prev_owner = nullptr;
+  o.next_owner = owners_;
+  if (owners_ != nullptr) {
+    owners_->prev_owner = &o;
+  }
+  owners_ = &o;
+}
+
+void loop_core::remove_handle_owner(handle_owner& o) noexcept {
+  (o.prev_owner != nullptr ? o.prev_owner->next_owner : owners_) = o.next_owner;
+  if (o.next_owner != nullptr) {
+    o.next_owner->prev_owner = o.prev_owner;
+  }
+  o.prev_owner = o.next_owner = nullptr;
+}
+
+// Sockets and servers still open: each closes its handle (and unregisters);
+// their close callbacks run in close_handles()' uv_run, running no user code.
+void loop_core::close_owned_handles() noexcept {
+  while (handle_owner* o = owners_) {
+    o->close_on_teardown();
+    if (owners_ == o) {  // it did not unregister: do not spin
+      remove_handle_owner(*o);
+    }
+  }
 }
 
 void loop_core::close_handles() noexcept {

@@ -96,6 +96,21 @@ class immediate_list {
   immediate_node* tail_ = nullptr;
 };
 
+/// Something outside the loop that owns a libuv handle (a TCP socket or
+/// server, src/runtime/net/): registered while its handle is open, so that
+/// the loop's destructor can uv_close() it before waiting for libuv's close
+/// callbacks (an open, active handle would keep that wait going forever).
+struct handle_owner {
+  /// Called once by the loop's destructor (closing() is true): must uv_close
+  /// the handle and remove_handle_owner(*this).
+  virtual void close_on_teardown() noexcept = 0;
+  handle_owner* prev_owner = nullptr;
+  handle_owner* next_owner = nullptr;
+
+ protected:
+  ~handle_owner() = default;
+};
+
 class loop_core {
  public:
   loop_core();
@@ -135,6 +150,9 @@ class loop_core {
     after_scope();
     drain();
   }
+
+  void add_handle_owner(handle_owner& o) noexcept;
+  void remove_handle_owner(handle_owner& o) noexcept;
 
   bool stopping() const noexcept { return stopping_; }
   /// True while the loop is being destroyed: an I/O or work completion that
@@ -185,6 +203,7 @@ class loop_core {
   void finish_immediate(immediate_node& n) noexcept;
   void drop_pending_work() noexcept;
   void close_handles() noexcept;
+  void close_owned_handles() noexcept;
 
   uv_loop_t loop_{};
   uv_timer_t timer_handle_{};
@@ -199,6 +218,8 @@ class loop_core {
   std::uint64_t armed_expiry_ = 0;  // when timer_handle_ fires; 0: not armed
   std::size_t refed_timers_ = 0;
   node_pool<timer_node>* timer_pool_;
+
+  handle_owner* owners_ = nullptr;  // doubly linked through prev_owner/next_owner
 
   immediate_list immediates_;  // for the next check phase
   immediate_list batch_;       // being run by this check phase
