@@ -2,6 +2,9 @@
 // backpressure, the idle timeout, and the socket's public methods other than
 // writing (write.cpp).
 
+#include <signal.h>
+
+#include <csignal>
 #include <memory>
 #include <utility>
 
@@ -35,6 +38,21 @@ void on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
 }
 
 std::error_code uv_code(int rc) noexcept { return make_uv_error_code(rc); }
+
+// Writing to a connection the peer has reset raises SIGPIPE, whose default
+// action kills the process; libuv writes with writev(), which has no
+// MSG_NOSIGNAL. Node ignores SIGPIPE at start-up; we do it when the first
+// socket is made, unless the program installed a handler of its own.
+void ignore_sigpipe() noexcept {
+  static const bool done = [] {
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
+      ::signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)done;
+}
 
 void stop_reading(tcp_socket_state& s) noexcept {
   if (s.reading) {
@@ -105,6 +123,7 @@ void start_timer_for(tcp_socket_state& s) {
 
 tcp_socket_state* tcp_socket_state::create(loop_core& loop, async_id trigger,
                                            std::size_t high_water_mark) {
+  ignore_sigpipe();
   std::unique_ptr<tcp_socket_state> s(new tcp_socket_state());
   s->loop = &loop;
   s->high_water_mark = high_water_mark;
