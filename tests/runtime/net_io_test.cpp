@@ -217,15 +217,17 @@ TEST_F(NetIo, ReadAfterEndOfStreamKeepsReturningEmpty) {
   auto serve = [&]() -> promise<void> {
     net::socket s = co_await srv.accept();
     srv.close();
-    reads.push_back(co_await s.read());
-    reads.push_back(co_await s.read());
-    reads.push_back(co_await s.read());
+    for (int i = 0; i < 3; ++i) {
+      std::string r = co_await s.read();
+      reads.push_back(std::move(r));
+    }
   };
   auto send = [&]() -> promise<void> {
     net::socket s = co_await net::connect("127.0.0.1", srv.port());
     co_await s.write("abc");
     co_await s.end();
-    EXPECT_EQ(co_await s.read(), "");  // the server closed without writing
+    const std::string rest = co_await s.read();  // (g++ 12: no co_await inside EXPECT_*)
+    EXPECT_EQ(rest, "");  // the server closed without writing
   };
   promise<void> a = serve();
   promise<void> b = send();
@@ -314,7 +316,8 @@ TEST_F(NetIo, WritingToAClosedPeerFailsWithEpipeOrReset) {
   };
   auto client = [&]() -> promise<void> {
     net::socket s = co_await net::connect("127.0.0.1", srv.port());
-    EXPECT_EQ(co_await s.read(), "");  // the peer is gone
+    const std::string rest = co_await s.read();
+    EXPECT_EQ(rest, "");  // the peer is gone
     // The first writes may still be accepted by the kernel; the peer
     // answers them with RST, after which writing fails.
     for (; writes < 10000; ++writes) {

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -279,6 +280,110 @@ TEST_F(Net, CallbackReadSeesTheStoreTheSocketWasCreatedWith) {
   });
   loop().run();
   EXPECT_EQ(in_read, 42);
+}
+
+// --- the server's queue ------------------------------------------------------------
+
+TEST_F(Net, ConnectionsWaitInAQueueUntilAccepted) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  std::vector<net::socket> clients;
+  int connected = 0;
+  for (int i = 0; i < 3; ++i) {
+    net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+      EXPECT_FALSE(ec);
+      clients.push_back(std::move(s));
+      if (++connected == 3) {
+        stop_loop();
+      }
+    });
+  }
+  loop().run();  // all three connected, none accepted yet
+  std::vector<async_id> scopes;
+  auto take_all = [&]() -> promise<void> {
+    // Several accept()s may wait at once; each settles in the server's scope.
+    promise<net::socket> a = srv.accept();
+    promise<net::socket> b = srv.accept();
+    promise<net::socket> c = srv.accept();
+    promise<net::socket> d = srv.accept();  // nobody left: rejected by close()
+    for (promise<net::socket>* p : {&a, &b, &c}) {
+      net::socket s = co_await *p;
+      EXPECT_TRUE(s.valid());
+    }
+    srv.close();
+    try {
+      net::socket none = co_await d;
+      ADD_FAILURE() << "accept() after close() succeeded";
+    } catch (const tether::uv_error& e) {
+      EXPECT_EQ(e.code(), std::errc::operation_canceled);
+      EXPECT_EQ(e.syscall(), "accept");
+    }
+    clients.clear();
+  };
+  promise<void> done = take_all();
+  loop().run();
+  EXPECT_TRUE(done.is_fulfilled());
+  const async_id sid = srv.id();
+  for (const auto& a : rec().activities_of_type("TCPWRAP")) {
+    if (a.trigger == sid) {
+      scopes.push_back(a.id);
+    }
+  }
+  EXPECT_EQ(scopes.size(), 3U);  // three accepted sockets, triggered by the server
+}
+
+TEST_F(Net, OnConnectionAndAcceptAreExclusive) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  srv.on_connection([](net::socket) {});
+  EXPECT_THROW((void)srv.accept(), tether::usage_error);
+  net::server other = net::server::listen("127.0.0.1", 0);
+  promise<net::socket> waiting = other.accept();
+  promise<net::socket> handled =
+      waiting.catch_([](std::exception_ptr) -> net::socket { return {}; });
+  EXPECT_THROW(other.on_connection([](net::socket) {}), tether::usage_error);
+  srv.close();
+  other.close();
+  loop().run();
+  EXPECT_TRUE(waiting.is_rejected());
+}
+
+// --- ownership -----------------------------------------------------------------------
+
+TEST_F(Net, DroppingTheSocketInsideItsOwnReadCallbackIsSafe) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  auto conn = std::make_unique<net::socket>();
+  srv.on_connection([&](net::socket s) {
+    srv.close();
+    *conn = std::move(s);
+    conn->read([&](std::error_code ec, std::string data) {
+      EXPECT_FALSE(ec);
+      EXPECT_EQ(data, "bye");
+      conn.reset();  // the handle (and its callback's owner) goes away here
+    });
+  });
+  net::socket client;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code, net::socket s) {
+    client = std::move(s);
+    client.write("bye", [&](std::error_code) { client.close(); });
+  });
+  loop().run();
+  EXPECT_EQ(conn, nullptr);
+}
+
+TEST_F(Net, AHandleMayOutliveItsLoop) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  net::socket client;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+    EXPECT_FALSE(ec);
+    client = std::move(s);
+    stop_loop();
+  });
+  loop().run();
+  destroy_loop();
+  EXPECT_TRUE(client.valid());
+  EXPECT_FALSE(client.is_open());
+  EXPECT_FALSE(srv.listening());
+  EXPECT_THROW((void)client.local_address(), tether::uv_error);
+  client.close();  // nothing left to do, and no loop needed
 }
 
 // --- errors ----------------------------------------------------------------------

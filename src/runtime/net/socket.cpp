@@ -307,7 +307,8 @@ void socket::read(detail::unique_function<void(std::error_code, std::string)> cb
         "the callback of) the first one before reading again");
   }
   if (!s.open) {
-    detail::schedule_microtask(*s.loop, [cb = std::move(cb)]() mutable {
+    // Not s.loop: the handle may have outlived its loop.
+    detail::schedule_microtask(detail::current_core(), [cb = std::move(cb)]() mutable {
       cb(make_uv_error_code(UV_ECANCELED), std::string());
     });
     return;

@@ -96,9 +96,10 @@ struct shutdown_req final : stream_req<uv_shutdown_t> {
 };
 
 /// An operation on a closed socket: fails with ECANCELED from a microtask
-/// (the socket's scope is over: its destroy may have fired).
-void fail_closed(loop_core& loop, status_callback cb) {
-  schedule_microtask(loop, [cb = std::move(cb)]() mutable {
+/// (the socket's scope is over: its destroy may have fired). The current
+/// loop, not the socket's: the handle may have outlived its loop.
+void fail_closed(status_callback cb) {
+  schedule_microtask(current_core(), [cb = std::move(cb)]() mutable {
     cb(make_uv_error_code(UV_ECANCELED));
   });
 }
@@ -136,7 +137,7 @@ void socket::write(std::string data, detail::unique_function<void(std::error_cod
   tcp_socket_state& s = require("write");
   check_not_ended(s);
   if (!s.open) {
-    detail::fail_closed(*s.loop, std::move(cb));
+    detail::fail_closed(std::move(cb));
     return;
   }
   auto w = std::make_unique<detail::write_req>();
@@ -183,7 +184,7 @@ void socket::end(detail::unique_function<void(std::error_code)> cb) {
         "down (await it, or use its callback, to know when)");
   }
   if (!s.open) {
-    detail::fail_closed(*s.loop, std::move(cb));
+    detail::fail_closed(std::move(cb));
     return;
   }
   s.ended = true;
