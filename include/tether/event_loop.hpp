@@ -18,7 +18,6 @@ struct uv_loop_s;
 using uv_loop_t = uv_loop_s;  // the same type as libuv's typedef; <uv.h> not needed here
 
 namespace tether {
-class resource;
 namespace detail {
 class loop_core;
 }
@@ -87,10 +86,6 @@ namespace detail {
 loop_core& current_core();
 void schedule_tick(loop_core& loop, unique_function<void()> fn);
 void schedule_microtask(loop_core& loop, unique_function<void()> fn);
-/// A promise reaction: `fn` runs as a microtask inside `target`'s
-/// callback_scope (the derived promise's, as in V8) and creates no resource.
-/// `target` must stay alive until it has run.
-void schedule_reaction(loop_core& loop, resource& target, unique_function<void()> fn);
 }  // namespace detail
 
 /// Runs `f` after the current callback, before any microtask or I/O (Node's

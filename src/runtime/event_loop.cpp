@@ -110,7 +110,6 @@ void loop_core::uncaught(std::exception_ptr e) noexcept {
 void loop_core::push_tick(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
-  t->target = nullptr;
   emit_init(*t, "TickObject");
   ticks_.push(t);
 }
@@ -118,15 +117,7 @@ void loop_core::push_tick(unique_function<void()> fn) {
 void loop_core::push_microtask(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
-  t->target = nullptr;
   emit_init(*t, "Microtask");
-  microtasks_.push(t);
-}
-
-void loop_core::push_reaction(resource& target, unique_function<void()> fn) {
-  task_node* t = task_pool_->acquire();
-  t->fn = std::move(fn);
-  t->target = &target;
   microtasks_.push(t);
 }
 
@@ -172,16 +163,12 @@ void loop_core::run_task(task_node& t) noexcept {
     r.done(target, r.arg, true);
     return;
   }
-  if (t.target != nullptr) {
-    invoke_in_scope(*t.target, t.fn);
-  } else {
-    invoke_in_scope(t, t.fn);
-  }
+  invoke_in_scope(t, t.fn);
   discard_task(t);
 }
 
-// A task that ran or never will: its destroy (unless it is a reaction, which
-// is no resource), then back to the pool.
+// A task that ran or never will: its destroy (unless it is a promise job,
+// which is no resource), then back to the pool.
 void loop_core::discard_task(task_node& t) noexcept {
   if (t.raw.done != nullptr) {
     const raw_reaction r = std::exchange(t.raw, raw_reaction{});
@@ -191,10 +178,8 @@ void loop_core::discard_task(task_node& t) noexcept {
     return;
   }
   t.fn = nullptr;
-  if (t.target == nullptr) {
-    emit_destroy(t);
-    resource_access::capture_frame(t, nullptr);
-  }
+  emit_destroy(t);
+  resource_access::capture_frame(t, nullptr);
   task_pool_->recycle(&t);
 }
 
@@ -307,9 +292,6 @@ namespace detail {
 void schedule_tick(loop_core& loop, unique_function<void()> fn) { loop.push_tick(std::move(fn)); }
 void schedule_microtask(loop_core& loop, unique_function<void()> fn) {
   loop.push_microtask(std::move(fn));
-}
-void schedule_reaction(loop_core& loop, resource& target, unique_function<void()> fn) {
-  loop.push_reaction(target, std::move(fn));
 }
 }  // namespace detail
 

@@ -25,7 +25,7 @@ extern constinit thread_local loop_core* current_loop;
 /// The calling thread's loop, or null (no throw).
 inline loop_core* current_core_if_any() noexcept { return current_loop; }
 
-/// A promise job without a unique_function (promise.cpp's hot path): `run(arg)`
+/// A promise job, without a unique_function (promise.cpp's hot path): `run(arg)`
 /// runs inside `target`'s callback_scope, then `done(target, arg, true)` after
 /// the scope has closed; a job discarded unrun gets `done(target, arg, false)`.
 struct raw_reaction {
@@ -124,10 +124,9 @@ class loop_core {
 
   void push_tick(unique_function<void()> fn);
   void push_microtask(unique_function<void()> fn);
-  /// Queues `fn` as a microtask that runs inside `target`'s callback_scope,
-  /// creating no resource; `target` must stay alive until it has run.
-  void push_reaction(resource& target, unique_function<void()> fn);
-  /// The same, for promise.cpp's jobs (see raw_reaction).
+  /// Queues a promise job (see raw_reaction) as a microtask that runs inside
+  /// `target`'s callback_scope, creating no resource; `target` must stay
+  /// alive until it has run.
   void push_raw_reaction(resource& target, const raw_reaction& r);
 
   timer_node* start_timer(unique_function<void()> fn, std::uint64_t ms, bool repeat);

@@ -17,8 +17,8 @@
 //    state of then()), so registering costs no allocation.
 //
 // Settling calls each node's `settled`, which queues a microtask (a promise
-// reaction job, like detail::schedule_reaction but without a unique_function:
-// loop_core::push_raw_reaction) that runs inside the waiter's resource;
+// reaction job, a microtask with no unique_function and no resource of its
+// own: loop_core::push_raw_reaction) that runs inside the waiter's resource;
 // nothing user-visible ever runs inside settle().
 //
 // Destruction and reclamation are trampolined (promise.cpp), so releasing
