@@ -65,6 +65,9 @@ class immediate {
   ~immediate() { detail::release(node_); }
 
   async_id id() const noexcept;
+  /// An unref'd immediate does not keep the loop running. On a handle whose
+  /// immediate has run or been cleared (even after its loop is gone), only
+  /// has_ref() changes.
   immediate& unref();
   immediate& ref();
   bool has_ref() const noexcept;

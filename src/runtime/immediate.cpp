@@ -97,6 +97,7 @@ void loop_core::finish_immediate(immediate_node& n) noexcept {
   // (tests/differential/scenarios/own_handle_last_owner).
   ++n.handles;
   n.fn = nullptr;
+  n.loop = nullptr;  // done with its loop, which a handle may outlive
   emit_destroy(n);
   resource_access::capture_frame(n, nullptr);
   if (--n.handles == 0) {
@@ -136,6 +137,22 @@ void loop_core::update_immediate_ref() noexcept {
 
 void loop_core::on_idle(uv_idle_t*) {}
 
+// Only a queued immediate has a loop: once it has run or been cleared the
+// handle may outlive the loop (finish_immediate clears `loop`), and ref()/
+// unref() then only record the flag for has_ref(), as Node's Immediate does.
+namespace {
+void set_ref(immediate_node* n, bool refed) noexcept {
+  if (n == nullptr) {
+    return;
+  }
+  if (n->queued) {
+    n->loop->set_immediate_ref(*n, refed);
+  } else {
+    n->refed = refed;
+  }
+}
+}  // namespace
+
 void retain(immediate_node* n) noexcept {
   if (n != nullptr) {
     ++n->handles;
@@ -159,16 +176,12 @@ namespace tether {
 async_id immediate::id() const noexcept { return node_ != nullptr ? node_->id() : 0; }
 
 immediate& immediate::unref() {
-  if (node_ != nullptr) {
-    node_->loop->set_immediate_ref(*node_, false);
-  }
+  detail::set_ref(node_, false);
   return *this;
 }
 
 immediate& immediate::ref() {
-  if (node_ != nullptr) {
-    node_->loop->set_immediate_ref(*node_, true);
-  }
+  detail::set_ref(node_, true);
   return *this;
 }
 

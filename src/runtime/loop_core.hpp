@@ -71,7 +71,7 @@ class task_queue {
 
 struct immediate_node final : resource {
   unique_function<void()> fn;
-  loop_core* loop = nullptr;
+  loop_core* loop = nullptr;  // null once it has run or been cleared
   node_pool<immediate_node>* pool = nullptr;
   immediate_node* prev = nullptr;
   immediate_node* next = nullptr;

@@ -195,6 +195,38 @@ TEST_F(Immediate, ClearingTwiceEmptyOrRanHandleIsANoOp) {
             (invocation_counts{.init = 1, .before = 1, .after = 1, .destroy = 1}));
 }
 
+// A handle may outlive its immediate's run and the loop itself: ref()/unref()
+// then only flip has_ref(), and nothing reaches through to the loop (a call
+// through the gone loop is caught by UBSan in the asan preset).
+TEST_F(Immediate, HandleOutlivesItsRunAndTheLoop) {
+  immediate ran = set_immediate([] {});
+  loop().run();
+  immediate never = set_immediate([] {});
+  destroy_loop();  // `never` is dropped unrun: destroy, no before/after
+  for (immediate* i : {&ran, &never}) {
+    EXPECT_FALSE(i->unref().has_ref());
+    EXPECT_TRUE(i->ref().has_ref());
+    EXPECT_NO_THROW(clear_immediate(*i));
+    EXPECT_NE(i->id(), 0u);
+  }
+  EXPECT_EQ(rec().invocations(ran.id()),
+            (invocation_counts{.init = 1, .before = 1, .after = 1, .destroy = 1}));
+  EXPECT_EQ(rec().invocations(never.id()), (invocation_counts{.init = 1, .destroy = 1}));
+}
+
+// unref() from inside its own callback: the immediate is no longer queued,
+// so only the flag changes and the loop's ref count stays balanced.
+TEST_F(Immediate, UnrefInsideOwnCallbackOnlyChangesTheFlag) {
+  immediate i;
+  bool flag_in_cb = true;
+  i = set_immediate([&] { flag_in_cb = i.unref().has_ref(); });
+  bool later_ran = false;
+  set_timeout([&] { later_ran = true; }, 1ms);
+  EXPECT_EQ(loop().run(), 0);
+  EXPECT_FALSE(flag_in_cb);
+  EXPECT_TRUE(later_ran);
+}
+
 TEST_F(Immediate, ClearImmediateInsideOwnCallbackIsHarmless) {
   immediate i;
   i = set_immediate([&] {
