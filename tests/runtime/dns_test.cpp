@@ -59,7 +59,7 @@ TEST_F(Dns, AnIpLiteralIsLookedUpToo) {
   std::vector<net::address> got;
   dns::lookup("127.0.0.1", {}, [&](std::error_code ec, std::vector<net::address> addrs) {
     EXPECT_FALSE(ec);
-    got = std::move(addrs);
+    got.insert(got.end(), addrs.begin(), addrs.end());
   });
   dns::lookup("::1", {.family = 6}, [&](std::error_code ec, std::vector<net::address> addrs) {
     EXPECT_FALSE(ec);
