@@ -6,6 +6,7 @@ option(TETHER_BUILD_TESTS    "Build tether's tests (GoogleTest)"         ${PROJE
 option(TETHER_BUILD_BENCH    "Build tether's benchmarks (Google Benchmark)" ${PROJECT_IS_TOP_LEVEL})
 option(TETHER_BUILD_EXAMPLES "Build the programs in examples/"            ${PROJECT_IS_TOP_LEVEL})
 option(TETHER_INSTALL        "Generate install rules and the CMake package" ${PROJECT_IS_TOP_LEVEL})
+option(TETHER_BUILD_FUZZ     "Build the libFuzzer targets in tests/fuzz (clang)" OFF)
 option(TETHER_WERROR         "Treat warnings as errors in tether's own code" OFF)
 
 set(TETHER_SANITIZE "" CACHE STRING
