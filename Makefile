@@ -1,7 +1,7 @@
 # Front door. Everything real lives in CMakePresets.json; this file only
 # orders the steps and installs what is missing first.
 #   make demo    build and run the demo program (DEMO=<example name> to change it)
-#   make test    dev, then asan, then tsan: configure, build, ctest
+#   make test    dev, then asan, then tsan, then fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
 #   make bench   release build; core ratio table against Node, then other benchmarks
 #   make clean   remove build/
 
@@ -15,9 +15,9 @@ CTEST ?= ctest
 DEMO ?= custom_loop
 DEMO_PRESET ?= dev
 # Presets `make test` runs, in order; `make test TEST_PRESETS=dev` for one.
-TEST_PRESETS ?= dev asan tsan
+TEST_PRESETS ?= dev asan tsan fuzz
 
-.PHONY: help deps demo test $(addprefix test-,dev asan tsan) bench clean
+.PHONY: help deps demo test $(addprefix test-,dev asan tsan fuzz) bench clean
 
 help:
 	@echo "make demo   build and run examples/$(DEMO).cpp ($(DEMO_PRESET) preset)"
@@ -40,7 +40,7 @@ test: deps
 	  $(MAKE) --no-print-directory test-$$preset || exit 1; \
 	done
 
-test-dev test-asan test-tsan: test-%:
+test-dev test-asan test-tsan test-fuzz: test-%:
 	@echo "==> $*: configure, build, test"
 	$(CMAKE) --preset $*
 	$(CMAKE) --build --preset $*

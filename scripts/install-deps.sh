@@ -15,6 +15,8 @@ packages=(
   libuv1-dev          # tether::runtime
   libhttp-parser-dev  # tether::runtime http
   wrk                 # make bench: the HTTP benchmark
+  clang               # make test: the fuzz preset (clang++)
+  libclang-rt-14-dev  # make test: libFuzzer and the sanitizer runtimes for clang
   libasio-dev         # tether::asio (standalone Asio)
   libboost-dev        # tether::asio (Boost.Asio)
 )

@@ -96,7 +96,7 @@ void server_connection::process(std::string_view in) {
         if (slot* s = find(id)) {
           s->body_complete = true;
         }
-        if (!receiving_keeps_alive_) {
+        if (!receiving_keeps_alive_ || shutting_down_) {
           // "Connection: close", HTTP/1.0 without keep-alive, or an upgrade:
           // whatever follows is not for us.
           stop();
@@ -246,7 +246,7 @@ bool server_connection::start(request_id id, const response_start& r) {
   }
 
   bool keep = s->keep_alive && s->frame != framing::until_close && !user_close;
-  if (stopped_ && s == &slots_.back()) {
+  if ((stopped_ || shutting_down_) && s == &slots_.back()) {
     keep = false;  // nothing follows this response on this connection
   }
   if (s->expect_continue && !s->continue_sent && !s->body_complete) {
@@ -342,6 +342,24 @@ bool server_connection::end(request_id id) {
   }
   finish_slot(id);
   return true;
+}
+
+bool server_connection::abort(request_id id) {
+  slot* s = find(id);
+  if (s == nullptr || s->ended) {
+    return false;
+  }
+  s->close_after = true;
+  finish_slot(id);
+  return true;
+}
+
+void server_connection::shutdown() noexcept {
+  shutting_down_ = true;
+  if (!parser_.in_message()) {
+    stop();
+    backlog_.clear();
+  }
 }
 
 void server_connection::write_continue(request_id id) {

@@ -106,6 +106,12 @@ class server_connection {
   bool write(request_id id, std::string_view data);
   /// Ends the response; false as for start().
   bool end(request_id id);
+  /// Ends `id`'s response where it stands (no final chunk) and closes the
+  /// connection after it: its handler failed mid-response. False as for start().
+  bool abort(request_id id);
+  /// Reads no new request (the server is closing): the one arriving is
+  /// finished, the last response says "Connection: close", then done().
+  void shutdown() noexcept;
   /// Sends "100 Continue" for `id` if its client expects one and has not
   /// had it (nor any response) yet.
   void write_continue(request_id id);
@@ -113,6 +119,10 @@ class server_connection {
   /// True while `id`'s response can still be written.
   bool writable(request_id id) const noexcept;
   bool started(request_id id) const noexcept;
+  /// `id`'s response is the one going out now (the others wait in memory).
+  bool at_front(request_id id) const noexcept {
+    return !slots_.empty() && slots_.front().id == id;
+  }
 
   /// Bytes to send, in order; empties the buffer.
   std::string take_output() noexcept { return std::exchange(output_, std::string()); }
@@ -177,6 +187,7 @@ class server_connection {
   std::optional<request_id> receiving_;  // the request whose body is arriving
   bool stopped_ = false;  // no more parsing: failed, EOF, or a request said close
   bool eof_ = false;      // the client closed while a backlog waited
+  bool shutting_down_ = false;
   bool receiving_keeps_alive_ = false;
 };
 
