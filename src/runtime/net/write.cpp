@@ -2,7 +2,9 @@
 // until libuv is done with it), one SHUTDOWNWRAP for end(), buffered_amount
 // and drained() against the high-water mark.
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 #include <utility>
 
 #include <tether/error.hpp>
@@ -148,8 +150,19 @@ void socket::write(std::string data, detail::unique_function<void(std::error_cod
   w->req.data = w.get();
   emit_init(*w, detail::write_type, s.id());
   s.buffered += w->size;
-  const uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->size));
-  if (const int rc = uv_write(&w->req, s.stream(), &buf, 1, &detail::write_req::on_write);
+  // uv_buf_t lengths are unsigned int: a string over 1 GiB goes as several
+  // buffers of one request (libuv copies the array); the usual case needs
+  // no array on the heap.
+  constexpr std::size_t max_buf = std::size_t{1} << 30;
+  uv_buf_t one = uv_buf_init(w->data.data(), static_cast<unsigned>(std::min(max_buf, w->size)));
+  std::vector<uv_buf_t> many;
+  for (std::size_t off = 0; w->size > max_buf && off < w->size; off += max_buf) {
+    many.push_back(
+        uv_buf_init(w->data.data() + off, static_cast<unsigned>(std::min(max_buf, w->size - off))));
+  }
+  const uv_buf_t* bufs = many.empty() ? &one : many.data();
+  const auto nbufs = static_cast<unsigned>(many.empty() ? 1 : many.size());
+  if (const int rc = uv_write(&w->req, s.stream(), bufs, nbufs, &detail::write_req::on_write);
       rc < 0) {
     s.buffered -= w->size;
     w->status = rc;
