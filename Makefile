@@ -2,7 +2,7 @@
 # orders the steps and installs what is missing first.
 #   make demo    build and run the demo program (DEMO=<example name> to change it)
 #   make test    dev, then asan, then tsan, then fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
-#   make bench   release build; core ratio table against Node, then other benchmarks
+#   make bench   release build; core and runtime ratio tables (Node, raw libuv), then other benchmarks
 #   make clean   remove build/
 
 SHELL := /bin/bash
@@ -22,7 +22,7 @@ TEST_PRESETS ?= dev asan tsan fuzz
 help:
 	@echo "make demo   build and run examples/$(DEMO).cpp ($(DEMO_PRESET) preset)"
 	@echo "make test   configure, build and test presets: $(TEST_PRESETS)"
-	@echo "make bench  release build; core ratio table against Node, then the other benchmarks"
+	@echo "make bench  release build; core and runtime ratio tables (vs Node, raw libuv), then the other benchmarks"
 	@echo "make clean  remove build/"
 
 deps:
@@ -49,12 +49,17 @@ test-dev test-asan test-tsan test-fuzz: test-%:
 bench: deps
 	$(CMAKE) --preset release
 	$(CMAKE) --build --preset release
-	# Core: tether beside the same workloads in Node, as a ratio table.
-	python3 bench/compare.py --build-dir build/release
+	# Core and runtime: tether beside the same workloads in Node (and, for the
+	# runtime, raw libuv / plain C++ floors), as ratio tables. CPU time, best
+	# of 5: the machine is usually shared (bench/README.md, "Noisy machines").
+	TETHER_NODE_TRIALS=5 python3 bench/compare.py --build-dir build/release \
+	  --clock cpu --stat min --repetitions 5
 	# Other layers: their own Google Benchmark binaries (baselines inside).
 	@shopt -s nullglob; \
 	for b in build/release/bench/*_bench; do \
-	  [ "$$(basename $$b)" = tether_core_bench ] && continue; \
+	  case "$$(basename $$b)" in \
+	    tether_core_bench|tether_runtime_bench|tether_uv_bench) continue;; \
+	  esac; \
 	  [ -x "$$b" ] || continue; \
 	  echo "==> $$b"; "$$b"; \
 	done

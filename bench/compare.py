@@ -1,22 +1,36 @@
 #!/usr/bin/env python3
-"""Runs tether's core benchmarks and their Node twins; prints a Markdown table.
+"""Runs tether's benchmarks beside their Node twins; prints Markdown ratio tables.
 
     python3 bench/compare.py --build-dir build/release
+    python3 bench/compare.py --build-dir build/release --suite runtime --clock cpu --stat min
     python3 bench/compare.py --build-dir build/release --output bench/results/$(date +%F).md
 
-The C++ side is <build-dir>/bench/tether_core_bench (Google Benchmark, JSON
-output; real time, or CPU time with --clock cpu; the median, or the minimum
-with --stat min, of --repetitions runs). The Node side is every
-bench/node/*.js except common.js (the same clock and statistic over its
-trials), each printing one JSON object per line, e.g.
-{"name": "GetStore/1_storage", "ns_per_op": 17.0}. A workload's Node name is
-its C++ name without the "BM_" prefix.
+Two suites, both by default (--suite):
+
+- core: <build-dir>/bench/tether_core_bench beside bench/node/*.js (all but
+  the helpers and runtime_*.js): tether ns, node ns, node/tether, target.
+- runtime: <build-dir>/bench/tether_runtime_bench (the event loop, promises)
+  and tether_uv_bench (its floors: raw libuv, plain C++) beside
+  bench/node/runtime_*.js: tether ns, node ns, floor ns, tether/floor,
+  node/tether, target; then a second table with each run's CPU time, wall
+  time and minor page faults (getrusage ru_minflt) on both sides.
+
+The C++ side is Google Benchmark (JSON output; real time, or CPU time with
+--clock cpu; the median, or the minimum with --stat min, of --repetitions
+runs; a run's "minflt" counter is its page faults). The Node side prints one
+JSON object per line, e.g. {"name": "GetStore/1_storage", "ns_per_op": 17.0,
+"wall_ns": ..., "cpu_ns": ..., "minflt": ...} (bench/node/common.js), the
+same clock and statistic over its trials. A workload's Node name is its C++
+name without the "BM_" prefix (and without Google Benchmark's
+"/iterations:N" suffix).
 
 The ratio column is node ns / tether ns: how many times longer Node takes for
-the same workload (> 1: tether is faster). Derived rows (a difference of two
-measured rows) subtract on each side first, then divide. Targets come from the
-core issue; nothing here fails on time: the exit status is 0 whenever the C++
-benchmarks ran, 1 when they could not (missing binary, crash).
+the same workload (> 1: tether is faster); tether/floor is how many times
+longer tether takes than the floor. Derived rows (a difference of two
+measured rows) subtract on each side first, then divide. Targets come from
+the core and runtime issues; nothing here fails on time: the exit status is
+0 whenever the C++ benchmarks ran, 1 when one could not (missing binary,
+crash).
 
 Python 3 standard library only.
 """
@@ -39,11 +53,30 @@ from typing import Callable, Optional
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 CORE_BENCH = "tether_core_bench"
-NODE_HELPERS = {"common.js"}  # bench/node files that are not workloads
+RUNTIME_BENCHES = ("tether_runtime_bench", "tether_uv_bench")
+# bench/node files that are not workloads
+NODE_HELPERS = {"common.js", "runtime_common.js"}
+RUNTIME_NODE_PREFIX = "runtime_"
 
 # --- the table ----------------------------------------------------------------
 
 Results = dict[str, float]  # workload name (no BM_ prefix) -> ns per op
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One workload's numbers: each the chosen statistic over the runs."""
+    ns: float  # per op, on the clock chosen with --clock
+    wall: Optional[float] = None  # per op
+    cpu: Optional[float] = None  # per op
+    minflt: Optional[float] = None  # minor page faults in one run
+
+
+Measurements = dict[str, Measured]
+
+
+def ns_results(measured: Measurements) -> Results:
+    return {name: m.ns for name, m in measured.items()}
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,7 @@ class Row:
     name: str = ""  # a measured workload (C++ name without BM_) ...
     minus: tuple[str, str] = ("", "")  # ... or the difference a - b of two
     target: Optional[Target] = None
+    floor: str = ""  # runtime suite: the floor workload (tether_uv_bench) beside it
 
     def value(self, results: Results) -> Optional[float]:
         if self.name:
@@ -117,6 +151,43 @@ ROWS = [
     Row("run (int store)", "Run"),
 ]
 
+# The runtime issue's table. Floors: raw libuv (the handles Node runs the same
+# thing on) or plain C++ (bench/uv/). Targets: immediates <= 1.1x raw libuv
+# (<= 1.15x with a counting hook); timers with 0 ms <= 100 ns (130); next_tick
+# <= 20 ns (35); await <= 30 ns (60); get_store after awaits <= 1.1x without a
+# store. "Hooks compiled in, none enabled" <= 3%: tether has no switch that
+# compiles the instrumentation out, so it is checked against the raw libuv
+# floor (which also lacks tether's callback objects, pools and Node
+# semantics, so this is stricter than the issue's comparison).
+IMMEDIATE_FLOOR = "UvImmediateChain"
+TIMER_FLOOR = "UvTimerBatch"
+RUNTIME_ROWS = [
+    Row("chain of immediates (one loop turn each), no hook", "ImmediateChain/no_hook",
+        floor=IMMEDIATE_FLOOR, target=at_most_times(1.1, IMMEDIATE_FLOOR, "raw libuv")),
+    Row("chain of immediates, counting hook", "ImmediateChain/counting_hook",
+        floor=IMMEDIATE_FLOOR, target=at_most_times(1.15, IMMEDIATE_FLOOR, "raw libuv")),
+    Row("timers with 0 ms delay, batches of 1000, no hook", "TimerBatch/no_hook",
+        floor=TIMER_FLOOR, target=at_most_ns(100)),
+    Row("timers with 0 ms delay, batches of 1000, counting hook", "TimerBatch/counting_hook",
+        floor=TIMER_FLOOR, target=at_most_ns(130)),
+    Row("chain of next_tick, no hook", "TickChain/no_hook", floor="FunctionChain",
+        target=at_most_ns(20)),
+    Row("chain of next_tick, counting hook", "TickChain/counting_hook", floor="FunctionChain",
+        target=at_most_ns(35)),
+    Row("chain of awaits of a tiny coroutine, no hook", "AwaitChain/no_hook",
+        floor="CoroutineAwait", target=at_most_ns(30)),
+    Row("chain of awaits, counting hook (+ promise_resolve)", "AwaitChain/counting_hook",
+        floor="CoroutineAwait", target=at_most_ns(60)),
+    Row("awaits reading get_store(), no store", "AwaitChainGetStore/no_store"),
+    Row("awaits reading get_store(), store active", "AwaitChainGetStore/store_active",
+        target=at_most_times(1.1, "AwaitChainGetStore/no_store", "no store")),
+    Row("hooks compiled in, none enabled: immediates vs raw libuv", "ImmediateChain/no_hook",
+        floor=IMMEDIATE_FLOOR, target=at_most_times(1.03, IMMEDIATE_FLOOR, "raw libuv")),
+    Row("hooks compiled in, none enabled: timers vs raw libuv timers", "TimerBatch/no_hook",
+        floor=TIMER_FLOOR, target=at_most_times(1.03, TIMER_FLOOR, "raw libuv")),
+    Row("then() on a settled promise (derived PROMISE + reaction + loop.run)", "ThenChain"),
+]
+
 # --- running ----------------------------------------------------------------------
 
 
@@ -127,8 +198,21 @@ def warn(message: str) -> None:
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def run_core_bench(binary: pathlib.Path, min_time: float, repetitions: int, stat: str,
-                   clock: str, bench_filter: Optional[str]) -> Results:
+# Google Benchmark appends the options a benchmark fixes to its name.
+GBENCH_SUFFIX = re.compile(r"/(?:iterations|repeats|min_time|threads):[^/]+")
+
+
+def gbench_name(raw: str) -> str:
+    name = GBENCH_SUFFIX.sub("", raw)
+    return name[3:] if name.startswith("BM_") else name
+
+
+def pick_stat(stat: str) -> Callable[[list[float]], float]:
+    return min if stat == "min" else statistics.median
+
+
+def run_gbench(binary: pathlib.Path, min_time: float, repetitions: int, stat: str,
+               clock: str, bench_filter: Optional[str]) -> Measurements:
     cmd = [str(binary), "--benchmark_format=json", f"--benchmark_min_time={min_time}",
            f"--benchmark_repetitions={repetitions}"]
     if bench_filter:
@@ -144,24 +228,40 @@ def run_core_bench(binary: pathlib.Path, min_time: float, repetitions: int, stat
 
     # Every repetition's own row (run_type "iteration"); the statistic is taken
     # here, so median and min are computed the same way.
-    samples: dict[str, list[float]] = {}
+    samples: dict[str, dict[str, list[float]]] = {}
     for b in report.get("benchmarks", []):
-        name = b.get("run_name", b.get("name", "?"))
-        name = name[3:] if name.startswith("BM_") else name
+        name = gbench_name(b.get("run_name", b.get("name", "?")))
         if b.get("error_occurred"):
             warn(f"{name}: {b.get('error_message', 'error')}; left out")
-            samples[name] = []
+            samples[name] = {}
             continue
         if b.get("run_type", "iteration") != "iteration" or name in samples and not samples[name]:
             continue
-        ns = float(b[f"{clock}_time"]) * TIME_UNIT_NS[b.get("time_unit", "ns")]
-        samples.setdefault(name, []).append(ns)
-    pick = min if stat == "min" else statistics.median
-    return {name: pick(values) for name, values in samples.items() if values}
+        unit = TIME_UNIT_NS[b.get("time_unit", "ns")]
+        s = samples.setdefault(name, {"wall": [], "cpu": []})
+        s["wall"].append(float(b["real_time"]) * unit)
+        s["cpu"].append(float(b["cpu_time"]) * unit)
+        if "minflt" in b:
+            s.setdefault("minflt", []).append(float(b["minflt"]))
+    pick = pick_stat(stat)
+    measured: Measurements = {}
+    for name, s in samples.items():
+        if not s:
+            continue
+        wall, cpu = pick(s["wall"]), pick(s["cpu"])
+        measured[name] = Measured(ns=cpu if clock == "cpu" else wall, wall=wall, cpu=cpu,
+                                  minflt=pick(s["minflt"]) if "minflt" in s else None)
+    return measured
 
 
-def run_node(node: str, scripts: list[pathlib.Path], stat: str, clock: str) -> Results:
-    results: Results = {}
+def optional_float(record: dict, key: str) -> Optional[float]:
+    value = record.get(key)
+    return None if value is None else float(value)
+
+
+def run_node(node: str, scripts: list[pathlib.Path], stat: str,
+                      clock: str) -> Measurements:
+    results: Measurements = {}
     env = dict(os.environ, TETHER_NODE_STAT=stat, TETHER_NODE_CLOCK=clock)
     for script in scripts:
         print(f"compare.py: running {node} {script.relative_to(BENCH_DIR.parent)}",
@@ -177,8 +277,11 @@ def run_node(node: str, scripts: list[pathlib.Path], stat: str, clock: str) -> R
                 continue
             try:
                 record = json.loads(line)
-                results[str(record["name"])] = float(record["ns_per_op"])
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                results[str(record["name"])] = Measured(
+                    ns=float(record["ns_per_op"]), wall=optional_float(record, "wall_ns"),
+                    cpu=optional_float(record, "cpu_ns"),
+                    minflt=optional_float(record, "minflt"))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
                 warn(f"{script.name}: ignoring a line that is not a result: {line!r}")
     return results
 
@@ -218,12 +321,21 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def environment(build_dir: pathlib.Path, node: Optional[str]) -> list[str]:
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def environment(build_dir: pathlib.Path, node: Optional[str],
+                extra: tuple[str, ...] = ()) -> list[str]:
     cache = cmake_cache(build_dir)
     if not cache:
         return [f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
                 f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs",
                 f"- build: unknown (no {build_dir / 'CMakeCache.txt'})",
+                *extra,
                 f"- node: {first_line([node, '--version']) if node else 'not run'}"]
     compiler = cache.get("CMAKE_CXX_COMPILER", "c++")
     build_type = cache.get("CMAKE_BUILD_TYPE", "?")
@@ -236,6 +348,7 @@ def environment(build_dir: pathlib.Path, node: Optional[str]) -> list[str]:
         f"{platform.release()}",
         f"- compiler: {first_line([compiler, '--version'])}",
         f"- build: {build_type}, flags `{flags or '(none)'}`, -std=c++20",
+        *extra,
         f"- node: {first_line([node, '--version']) if node else 'not run'}",
     ]
 
@@ -249,31 +362,168 @@ def fmt_ns(value: Optional[float]) -> str:
     return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
 
 
+def fmt_ratio(a: Optional[float], b: Optional[float], digits: int = 1) -> str:
+    """a / b as "1.2x", or n/a."""
+    if a is None or b is None or b <= 0:
+        return "n/a"
+    return f"{a / b:.{digits}f}x"
+
+
+def target_cells(row: Row, value: Optional[float], tether: Results) -> tuple[str, str]:
+    if row.target is None:
+        return "", ""
+    return row.target.text, "n/a" if value is None else row.target.check(value, tether)[1]
+
+
 def table(tether: Results, node: Results) -> list[str]:
     lines = ["| workload | tether ns | node ns | node/tether | target | met? |",
              "| --- | ---: | ---: | ---: | --- | --- |"]
     for row in ROWS:
         t = row.value(tether)
         n = row.value(node)
-        ratio = f"{n / t:.1f}x" if t is not None and n is not None and t > 0 else "n/a"
-        target, met = "", ""
-        if row.target is not None:
-            target = row.target.text
-            met = "n/a" if t is None else row.target.check(t, tether)[1]
-        lines.append(f"| {row.label} | {fmt_ns(t)} | {fmt_ns(n)} | {ratio} | {target} | {met} |")
+        target, met = target_cells(row, t, tether)
+        lines.append(f"| {row.label} | {fmt_ns(t)} | {fmt_ns(n)} | {fmt_ratio(n, t)} | "
+                     f"{target} | {met} |")
     return lines
+
+
+def runtime_table(tether: Results, node: Results) -> list[str]:
+    """The runtime issue's ratio table; `tether` holds the floors too."""
+    lines = ["| workload | tether ns | node ns | floor ns | tether/floor | node/tether | target "
+             "| met? |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for row in RUNTIME_ROWS:
+        t = row.value(tether)
+        n = row.value(node)
+        f = tether.get(row.floor) if row.floor else None
+        floor = fmt_ns(f) if row.floor else ""
+        vs_floor = fmt_ratio(t, f, 2) if row.floor else ""
+        target, met = target_cells(row, t, tether)
+        lines.append(f"| {row.label} | {fmt_ns(t)} | {fmt_ns(n)} | {floor} | {vs_floor} | "
+                     f"{fmt_ratio(n, t)} | {target} | {met} |")
+    floors = sorted({row.floor for row in RUNTIME_ROWS if row.floor})
+    lines += ["", "Floors (bench/uv/): " + ", ".join(f"`{f}`" for f in floors) + "."]
+    return lines
+
+
+def fmt_faults(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:g}"
+
+
+def runs_table(tether: Measurements, node: Measurements) -> list[str]:
+    """Every run of the suite: both clocks and the page faults, both sides."""
+    lines = ["| run | tether CPU ns | tether wall ns | tether minflt | node CPU ns | node wall ns "
+             "| node minflt |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    names = list(tether) + [name for name in node if name not in tether]
+    for name in names:
+        t, n = tether.get(name), node.get(name)
+        cells = []
+        for m in (t, n):
+            cells += ([fmt_ns(m.cpu), fmt_ns(m.wall), fmt_faults(m.minflt)] if m is not None
+                      else ["n/a"] * 3)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+# --- the suites -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suite:
+    title: str
+    binaries: tuple[str, ...]
+    node_script: Callable[[pathlib.Path], bool]  # which bench/node/*.js belong to it
+    environment: tuple[str, ...]
+    render: Callable[[Measurements, Measurements], list[str]]
+    notes: tuple[str, ...] = ()
+
+
+def render_core(tether: Measurements, node: Measurements) -> list[str]:
+    return table(ns_results(tether), ns_results(node))
+
+
+def render_runtime(tether: Measurements, node: Measurements) -> list[str]:
+    return [*runtime_table(ns_results(tether), ns_results(node)), "",
+            "Each run: CPU and wall-clock ns per op and the minor page faults of the whole "
+            "run (getrusage ru_minflt, loop setup included; 1,000,000 ops per run except "
+            "ThenChain), each the same statistic over the runs:", "",
+            *runs_table(tether, node)]
+
+
+def libuv_version() -> str:
+    return f"- libuv: {first_line(['pkg-config', '--modversion', 'libuv'])}"
+
+
+SUITES = {
+    "core": Suite("tether core vs Node", (CORE_BENCH,),
+                  lambda p: not p.name.startswith(RUNTIME_NODE_PREFIX), (), render_core),
+    "runtime": Suite("tether runtime vs Node vs raw libuv", RUNTIME_BENCHES,
+                     lambda p: p.name.startswith(RUNTIME_NODE_PREFIX), (libuv_version(),),
+                     render_runtime,
+                     ("- timers: Node and tether make a 0 ms delay 1 ms, so each batch also "
+                      "waits ~1 ms of wall time (about 1000 ns per timer) that the raw libuv "
+                      "floor (true 0 ms timers) does not; compare them in CPU time",)),
+}
+
+
+def run_suite(suite: Suite, args: argparse.Namespace,
+              node: Optional[str]) -> tuple[list[str], int]:
+    status = 0
+    load_before = load_average()
+    tether: Measurements = {}
+    for name in suite.binaries:
+        binary = args.build_dir / "bench" / name
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            warn(f"{binary} not found. Build it first: cmake --preset release && "
+                 "cmake --build --preset release (or: make bench). Its rows will be n/a.")
+            status = 1
+            continue
+        try:
+            tether.update(run_gbench(binary, args.min_time, args.repetitions, args.stat,
+                                     args.clock, args.filter))
+        except (OSError, RuntimeError) as e:
+            warn(f"{binary}: {e}")
+            status = 1
+
+    node_results: Measurements = {}
+    if node is not None:
+        scripts = sorted(p for p in (BENCH_DIR / "node").glob("*.js")
+                         if p.name not in NODE_HELPERS and suite.node_script(p))
+        if not scripts:
+            warn(f"no Node workloads for '{suite.title}' in {BENCH_DIR / 'node'}")
+        try:
+            node_results = run_node(node, scripts, args.stat, args.clock)
+        except OSError as e:
+            warn(f"could not run {node}: {e}")
+            node = None
+
+    report = [f"## {suite.title}", "", *environment(args.build_dir, node, suite.environment),
+              f"- statistic: {args.stat} of {args.repetitions} C++ repetitions "
+              f"(--benchmark_min_time={args.min_time}) and of "
+              f"{os.environ.get('TETHER_NODE_TRIALS', '5')} Node trials; "
+              f"{'wall-clock' if args.clock == 'real' else 'CPU'} ns per op",
+              f"- load average (1 / 5 / 15 min): {load_before} before, "
+              f"{load_average()} after",
+              *suite.notes,
+              "",
+              *suite.render(tether, node_results), ""]
+    return report, status
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", default="build/release", type=pathlib.Path,
-                        help="CMake build directory holding bench/tether_core_bench "
+                        help="CMake build directory holding bench/tether_*_bench "
                              "(default: build/release)")
+    parser.add_argument("--suite", choices=("all", *SUITES), default="all",
+                        help="which table(s) (default: all)")
     parser.add_argument("--node", default=shutil.which("node"),
                         help="node executable (default: node on PATH)")
     parser.add_argument("--no-node", action="store_true", help="skip the Node workloads")
     parser.add_argument("--min-time", type=float, default=0.2,
-                        help="--benchmark_min_time per C++ run, seconds (default: 0.2)")
+                        help="--benchmark_min_time per C++ run, seconds, for benchmarks "
+                             "without a fixed op count (default: 0.2)")
     parser.add_argument("--repetitions", type=int, default=5,
                         help="C++ repetitions (Node: TETHER_NODE_TRIALS trials) (default: 5)")
     parser.add_argument("--stat", choices=("median", "min"), default="median",
@@ -288,43 +538,17 @@ def main() -> int:
                         help="also write the report to this file (e.g. bench/results/DATE.md)")
     args = parser.parse_args()
 
-    status = 0
-    tether: Results = {}
-    binary = args.build_dir / "bench" / CORE_BENCH
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        warn(f"{binary} not found. Build it first: cmake --preset release && "
-             "cmake --build --preset release (or: make bench). The tether column will be n/a.")
-        status = 1
-    else:
-        try:
-            tether = run_core_bench(binary, args.min_time, args.repetitions, args.stat,
-                                    args.clock, args.filter)
-        except (OSError, RuntimeError) as e:
-            warn(f"{binary}: {e}")
-            status = 1
-
-    node_results: Results = {}
     node = None if args.no_node else args.node
     if node is None and not args.no_node:
         warn("node not found on PATH (or pass --node); the node column will be n/a")
-    elif node is not None:
-        scripts = sorted(p for p in (BENCH_DIR / "node").glob("*.js")
-                         if p.name not in NODE_HELPERS)
-        if not scripts:
-            warn(f"no Node workloads in {BENCH_DIR / 'node'}")
-        try:
-            node_results = run_node(node, scripts, args.stat, args.clock)
-        except OSError as e:
-            warn(f"could not run {node}: {e}")
-            node = None
 
-    report = ["## tether core vs Node", "", *environment(args.build_dir, node),
-              f"- statistic: {args.stat} of {args.repetitions} C++ repetitions "
-              f"(--benchmark_min_time={args.min_time}) and of "
-              f"{os.environ.get('TETHER_NODE_TRIALS', '5')} Node trials; "
-              f"{'wall-clock' if args.clock == 'real' else 'CPU'} ns per op",
-              "",
-              *table(tether, node_results), ""]
+    status = 0
+    report: list[str] = []
+    for key, suite in SUITES.items():
+        if args.suite in ("all", key):
+            lines, suite_status = run_suite(suite, args, node)
+            report += lines
+            status = max(status, suite_status)
     text = "\n".join(report)
     print(text)
     if args.output is not None:

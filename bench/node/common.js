@@ -1,26 +1,40 @@
 'use strict';
 // Shared timing for bench/node/*.js (not a workload itself). Each workload
 // prints one JSON object per line on stdout, {"name": ..., "ns_per_op": ...},
-// named like its C++ twin in bench/core without the BM_ prefix, so
-// bench/compare.py can pair them.
+// named like its C++ twin in bench/core or bench/runtime without the BM_
+// prefix, so bench/compare.py can pair them.
 //
 // ns_per_op is the median (TETHER_NODE_STAT=min: the minimum) of
 // TETHER_NODE_TRIALS timed runs (default 5) of n operations each, after one
-// untimed warm-up run of n/10 that lets V8 optimise the loop. Wall-clock time from process.hrtime.bigint(), as Google Benchmark's
-// real_time on the C++ side; with TETHER_NODE_CLOCK=cpu, the process's CPU
-// time from process.cpuUsage() (user + system, all threads), as cpu_time.
+// untimed warm-up run of n/10 that lets V8 optimise the loop. Wall-clock time
+// from process.hrtime.bigint(), as Google Benchmark's real_time on the C++
+// side; with TETHER_NODE_CLOCK=cpu, the process's CPU time (user + system,
+// all threads), as cpu_time. Every line also carries both clocks (wall_ns,
+// cpu_ns, per op) and the minor page faults of one run (minflt, from
+// process.resourceUsage()), each the same statistic over the trials.
 
 const trials = Number(process.env.TETHER_NODE_TRIALS || 5);
 const useMin = process.env.TETHER_NODE_STAT === 'min';
 const useCpu = process.env.TETHER_NODE_CLOCK === 'cpu';
 
-// Nanoseconds on the chosen clock, as a BigInt (hrtime's full precision).
+// Both clocks in nanoseconds (BigInt: hrtime's full precision) and the
+// process's minor page faults so far.
 function now() {
-  if (useCpu) {
-    const { user, system } = process.cpuUsage();
-    return BigInt(user + system) * 1000n;
-  }
-  return process.hrtime.bigint();
+  const usage = process.resourceUsage();
+  return {
+    wall: process.hrtime.bigint(),
+    cpu: BigInt(usage.userCPUTime + usage.systemCPUTime) * 1000n,
+    minflt: usage.minorPageFault,
+  };
+}
+
+// One timed trial of n operations: ns per op on each clock, faults per run.
+function trial(start, end, n) {
+  return {
+    wall: Number(end.wall - start.wall) / n,
+    cpu: Number(end.cpu - start.cpu) / n,
+    minflt: end.minflt - start.minflt,
+  };
 }
 
 function median(values) {
@@ -33,8 +47,16 @@ function summarise(samples) {
   return useMin ? Math.min(...samples) : median(samples);
 }
 
-function report(name, nsPerOp) {
-  process.stdout.write(JSON.stringify({ name, ns_per_op: Number(nsPerOp.toFixed(3)) }) + '\n');
+function report(name, samples) {
+  const pick = (key) => summarise(samples.map((s) => s[key]));
+  const round = (value) => Number(value.toFixed(3));
+  process.stdout.write(JSON.stringify({
+    name,
+    ns_per_op: round(pick(useCpu ? 'cpu' : 'wall')),
+    wall_ns: round(pick('wall')),
+    cpu_ns: round(pick('cpu')),
+    minflt: pick('minflt'),
+  }) + '\n');
 }
 
 // fn(n) performs the workload n times, synchronously.
@@ -44,9 +66,9 @@ function measure(name, n, fn) {
   for (let t = 0; t < trials; ++t) {
     const start = now();
     fn(n);
-    samples.push(Number(now() - start) / n);
+    samples.push(trial(start, now(), n));
   }
-  report(name, summarise(samples));
+  report(name, samples);
 }
 
 // As measure(), for workloads that must yield to the event loop (Node runs
@@ -58,9 +80,9 @@ async function measureAsync(name, n, fn) {
   for (let t = 0; t < trials; ++t) {
     const start = now();
     await fn(n);
-    samples.push(Number(now() - start) / n);
+    samples.push(trial(start, now(), n));
   }
-  report(name, summarise(samples));
+  report(name, samples);
 }
 
 // Lets pending native immediates (the destroy-hook queue) run.
