@@ -19,10 +19,10 @@ The C++ side is Google Benchmark (JSON output; real time, or CPU time with
 --clock cpu; the median, or the minimum with --stat min, of --repetitions
 runs; a run's "minflt" counter is its page faults). The Node side prints one
 JSON object per line, e.g. {"name": "GetStore/1_storage", "ns_per_op": 17.0,
-"wall_ns": ..., "cpu_ns": ..., "minflt": ...} (bench/node/common.js), the
-same clock and statistic over its trials. A workload's Node name is its C++
-name without the "BM_" prefix (and without Google Benchmark's
-"/iterations:N" suffix).
+"wall_ns": ..., "cpu_ns": ..., "minflt_min": ..., "minflt_max": ...}
+(bench/node/common.js), the same clock and statistic over its trials. A
+workload's Node name is its C++ name without the "BM_" prefix (and without
+Google Benchmark's "/iterations:N" suffix).
 
 The ratio column is node ns / tether ns: how many times longer Node takes for
 the same workload (> 1: tether is faster); tether/floor is how many times
@@ -69,7 +69,9 @@ class Measured:
     ns: float  # per op, on the clock chosen with --clock
     wall: Optional[float] = None  # per op
     cpu: Optional[float] = None  # per op
-    minflt: Optional[float] = None  # minor page faults in one run
+    # Minor page faults of one run: the fewest and the most over the runs (the
+    # statistic would hide a cold first run, or a leak paid on every run).
+    minflt: Optional[tuple[float, float]] = None
 
 
 Measurements = dict[str, Measured]
@@ -249,14 +251,22 @@ def run_gbench(binary: pathlib.Path, min_time: float, repetitions: int, stat: st
         if not s:
             continue
         wall, cpu = pick(s["wall"]), pick(s["cpu"])
+        faults = s.get("minflt")
         measured[name] = Measured(ns=cpu if clock == "cpu" else wall, wall=wall, cpu=cpu,
-                                  minflt=pick(s["minflt"]) if "minflt" in s else None)
+                                  minflt=(min(faults), max(faults)) if faults else None)
     return measured
 
 
 def optional_float(record: dict, key: str) -> Optional[float]:
     value = record.get(key)
     return None if value is None else float(value)
+
+
+def fault_range(record: dict) -> Optional[tuple[float, float]]:
+    low, high = record.get("minflt_min"), record.get("minflt_max")
+    if low is None or high is None:
+        return None
+    return float(low), float(high)
 
 
 def run_node(node: str, scripts: list[pathlib.Path], stat: str,
@@ -279,8 +289,7 @@ def run_node(node: str, scripts: list[pathlib.Path], stat: str,
                 record = json.loads(line)
                 results[str(record["name"])] = Measured(
                     ns=float(record["ns_per_op"]), wall=optional_float(record, "wall_ns"),
-                    cpu=optional_float(record, "cpu_ns"),
-                    minflt=optional_float(record, "minflt"))
+                    cpu=optional_float(record, "cpu_ns"), minflt=fault_range(record))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
                 warn(f"{script.name}: ignoring a line that is not a result: {line!r}")
     return results
@@ -406,8 +415,11 @@ def runtime_table(tether: Results, node: Results) -> list[str]:
     return lines
 
 
-def fmt_faults(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:g}"
+def fmt_faults(value: Optional[tuple[float, float]]) -> str:
+    if value is None:
+        return "n/a"
+    low, high = value
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
 
 
 def runs_table(tether: Measurements, node: Measurements) -> list[str]:
@@ -445,9 +457,10 @@ def render_core(tether: Measurements, node: Measurements) -> list[str]:
 
 def render_runtime(tether: Measurements, node: Measurements) -> list[str]:
     return [*runtime_table(ns_results(tether), ns_results(node)), "",
-            "Each run: CPU and wall-clock ns per op and the minor page faults of the whole "
-            "run (getrusage ru_minflt, loop setup included; 1,000,000 ops per run except "
-            "ThenChain), each the same statistic over the runs:", "",
+            "Each run: CPU and wall-clock ns per op (the statistic over the runs, each clock "
+            "on its own) and the minor page faults of a whole run (getrusage ru_minflt, loop "
+            "setup included; 1,000,000 ops per run except ThenChain) as the fewest-most "
+            "over the runs:", "",
             *runs_table(tether, node)]
 
 

@@ -10,8 +10,9 @@
 // from process.hrtime.bigint(), as Google Benchmark's real_time on the C++
 // side; with TETHER_NODE_CLOCK=cpu, the process's CPU time (user + system,
 // all threads), as cpu_time. Every line also carries both clocks (wall_ns,
-// cpu_ns, per op) and the minor page faults of one run (minflt, from
-// process.resourceUsage()), each the same statistic over the trials.
+// cpu_ns, per op, the same statistic over the trials) and the fewest and most
+// minor page faults of one trial (minflt_min, minflt_max, from
+// process.resourceUsage()).
 
 const trials = Number(process.env.TETHER_NODE_TRIALS || 5);
 const useMin = process.env.TETHER_NODE_STAT === 'min';
@@ -55,7 +56,8 @@ function report(name, samples) {
     ns_per_op: round(pick(useCpu ? 'cpu' : 'wall')),
     wall_ns: round(pick('wall')),
     cpu_ns: round(pick('cpu')),
-    minflt: pick('minflt'),
+    minflt_min: Math.min(...samples.map((s) => s.minflt)),
+    minflt_max: Math.max(...samples.map((s) => s.minflt)),
   }) + '\n');
 }
 

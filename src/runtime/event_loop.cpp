@@ -125,6 +125,12 @@ void loop_core::push_microtask(unique_function<void()> fn) {
 // both queues are empty. A tick queued by a microtask runs after the whole
 // microtask queue, as in Node.
 void loop_core::drain() noexcept {
+  // The usual case after a timer, immediate or I/O callback: nothing queued
+  // and nothing to report. Skips the out-of-line process_rejections() call
+  // (bench/README.md: ~50 of ~500 instructions per timer).
+  if (ticks_.empty() && microtasks_.empty() && rejections_.empty()) {
+    return;
+  }
   do {
     while (!stopping_) {
       task_node* t = ticks_.pop();
