@@ -5,18 +5,26 @@
 //                        handle keeping the poll phase from blocking: the
 //                        handle pair Node (and tether) run immediates on.
 //                        Floor of BM_ImmediateChain.
-//   BM_UvTimerBatch      1000 uv_timer_t initialised once and restarted with
+//   BM_UvTimerBatch/0ms  1000 uv_timer_t initialised once and restarted with
 //                        a 0 ms timeout each batch (reused, as a pool would):
-//                        libuv's timer heap per timer. Floor of BM_TimerBatch
-//                        (whose timers wait 1 ms, as Node's; compare CPU time).
+//                        libuv's timer heap per timer, and no wait (libuv
+//                        runs a 0 ms timer started from a timer callback in
+//                        the same timers phase). The floor of
+//                        BM_TimerBatch.
+//   BM_UvTimerBatch/1ms  the same with a 1 ms timeout: each batch waits for
+//                        the next millisecond as BM_TimerBatch's do (Node and
+//                        tether make 0 ms 1 ms), so the loop sleeps in
+//                        epoll_wait once per batch and the caches come back
+//                        cold when other processes ran meanwhile.
 
 #include <uv.h>
 
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <cstdlib>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 #include "support/run_stats.hpp"
 
@@ -90,6 +98,7 @@ BENCHMARK(BM_UvImmediateChain)->Iterations(ops_per_run);
 
 struct timer_batches {
   benchmark::State& state;
+  std::uint64_t timeout_ms = 0;
   std::array<uv_timer_t, timer_batch> timers{};
   int pending = 0;
 
@@ -99,7 +108,7 @@ struct timer_batches {
     }
     pending = timer_batch;
     for (uv_timer_t& t : timers) {
-      uv_timer_start(&t, &timer_batches::on_timer, 0, 0);
+      uv_timer_start(&t, &timer_batches::on_timer, timeout_ms, 0);
     }
   }
   static void on_timer(uv_timer_t* h) {
@@ -110,11 +119,11 @@ struct timer_batches {
   }
 };
 
-void BM_UvTimerBatch(benchmark::State& state) {
+void BM_UvTimerBatch(benchmark::State& state, std::uint64_t timeout_ms) {
   const page_faults faults;
   {
     uv_loop loop;
-    timer_batches batches{state};
+    timer_batches batches{state, timeout_ms};
     for (uv_timer_t& t : batches.timers) {
       uv_timer_init(loop.get(), &t);
       t.data = &batches;
@@ -125,6 +134,7 @@ void BM_UvTimerBatch(benchmark::State& state) {
   faults.report(state);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_UvTimerBatch)->Iterations(ops_per_run);
+BENCHMARK_CAPTURE(BM_UvTimerBatch, 0ms, 0)->Iterations(ops_per_run);
+BENCHMARK_CAPTURE(BM_UvTimerBatch, 1ms, 1)->Iterations(ops_per_run);
 
 }  // namespace
