@@ -219,8 +219,14 @@ def pick_stat(stat: str) -> Callable[[list[float]], float]:
     return min if stat == "min" else statistics.median
 
 
-def run_gbench(binary: pathlib.Path, min_time: float, repetitions: int, stat: str,
-               clock: str, bench_filter: Optional[str]) -> Measurements:
+# name -> {"wall": [...], "cpu": [...], "minflt": [...]}, one entry per
+# repetition; {} for a workload that reported an error (left out).
+Samples = dict[str, dict[str, list[float]]]
+
+
+def gbench_samples(binary: pathlib.Path, min_time: float, repetitions: int,
+                   bench_filter: Optional[str], samples: Samples) -> None:
+    """Runs `binary` once and adds each repetition's numbers to `samples`."""
     cmd = [str(binary), "--benchmark_format=json", f"--benchmark_min_time={min_time}",
            f"--benchmark_repetitions={repetitions}"]
     if bench_filter:
@@ -236,7 +242,6 @@ def run_gbench(binary: pathlib.Path, min_time: float, repetitions: int, stat: st
 
     # Every repetition's own row (run_type "iteration"); the statistic is taken
     # here, so median and min are computed the same way.
-    samples: dict[str, dict[str, list[float]]] = {}
     for b in report.get("benchmarks", []):
         name = gbench_name(b.get("run_name", b.get("name", "?")))
         if b.get("error_occurred"):
@@ -251,6 +256,9 @@ def run_gbench(binary: pathlib.Path, min_time: float, repetitions: int, stat: st
         s["cpu"].append(float(b["cpu_time"]) * unit)
         if "minflt" in b:
             s.setdefault("minflt", []).append(float(b["minflt"]))
+
+
+def summarise(samples: Samples, stat: str, clock: str) -> Measurements:
     pick = pick_stat(stat)
     measured: Measurements = {}
     for name, s in samples.items():
@@ -455,6 +463,12 @@ class Suite:
     environment: tuple[str, ...]
     render: Callable[[Measurements, Measurements], list[str]]
     notes: tuple[str, ...] = ()
+    # Run the binaries in rounds of one repetition each (binary A, B, A, B,
+    # ...) instead of all of A's repetitions then all of B's, so that the
+    # machine's load drifting during the suite hits tether and its floors
+    # alike. Only for fixed-op-count benchmarks: each run of a min-time
+    # benchmark re-estimates its iteration count.
+    rounds: bool = False
 
 
 def render_core(tether: Measurements, node: Measurements) -> list[str]:
@@ -480,9 +494,13 @@ SUITES = {
     "runtime": Suite("tether runtime vs Node vs raw libuv", RUNTIME_BENCHES,
                      lambda p: p.name.startswith(RUNTIME_NODE_PREFIX), (libuv_version(),),
                      render_runtime,
-                     ("- timers: Node and tether make a 0 ms delay 1 ms, so each batch also "
+                     ("- C++ repetitions run in rounds: tether_runtime_bench once, "
+                      "tether_uv_bench once, and again, so load changes hit tether and its "
+                      "floors alike",
+                      "- timers: Node and tether make a 0 ms delay 1 ms, so each batch also "
                       "waits ~1 ms of wall time (about 1000 ns per timer) that the raw libuv "
-                      "floor (true 0 ms timers) does not; compare them in CPU time",)),
+                      "floor (true 0 ms timers) does not; compare them in CPU time"),
+                     rounds=True),
 }
 
 
@@ -490,20 +508,26 @@ def run_suite(suite: Suite, args: argparse.Namespace,
               node: Optional[str]) -> tuple[list[str], int]:
     status = 0
     load_before = load_average()
-    tether: Measurements = {}
+    binaries = []
     for name in suite.binaries:
         binary = args.build_dir / "bench" / name
-        if not (binary.is_file() and os.access(binary, os.X_OK)):
+        if binary.is_file() and os.access(binary, os.X_OK):
+            binaries.append(binary)
+        else:
             warn(f"{binary} not found. Build it first: cmake --preset release && "
                  "cmake --build --preset release (or: make bench). Its rows will be n/a.")
             status = 1
-            continue
-        try:
-            tether.update(run_gbench(binary, args.min_time, args.repetitions, args.stat,
-                                     args.clock, args.filter))
-        except (OSError, RuntimeError) as e:
-            warn(f"{binary}: {e}")
-            status = 1
+    samples: Samples = {}
+    rounds, per_run = (args.repetitions, 1) if suite.rounds else (1, args.repetitions)
+    for _ in range(rounds):
+        for binary in list(binaries):
+            try:
+                gbench_samples(binary, args.min_time, per_run, args.filter, samples)
+            except (OSError, RuntimeError) as e:
+                warn(f"{binary}: {e}")
+                binaries.remove(binary)
+                status = 1
+    tether = summarise(samples, args.stat, args.clock)
 
     node_results: Measurements = {}
     if node is not None:
