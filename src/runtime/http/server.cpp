@@ -1,0 +1,138 @@
+// http::server: the listener, its connections and the timeout interval.
+
+#include <algorithm>
+
+#include "runtime/http/server_impl.hpp"
+
+namespace tether::http {
+namespace detail {
+
+void server_state::accept(net::socket s) {
+  if (closed) {
+    return;  // dropping the handle closes it
+  }
+  auto c = std::make_shared<connection>(shared_from_this(), std::move(s));
+  c->start();
+}
+
+void server_state::check_timeouts() {
+  const std::uint64_t now = loop_now();
+  // A connection may close (and leave the list) while we look.
+  std::vector<std::shared_ptr<connection>> all;
+  all.reserve(connections.size());
+  for (connection* c : connections) {
+    all.push_back(c->shared_from_this());
+  }
+  for (const auto& c : all) {
+    c->check(now);
+  }
+}
+
+void server_state::remove(connection* c) noexcept {
+  std::erase(connections, c);
+  if (closed && connections.empty()) {
+    clear_interval(checker);
+  }
+}
+
+void server_state::close() noexcept {
+  if (closed) {
+    return;
+  }
+  closed = true;
+  listener.close();
+  std::vector<std::shared_ptr<connection>> all;
+  for (connection* c : connections) {
+    all.push_back(c->shared_from_this());
+  }
+  for (const auto& c : all) {
+    c->shutdown();
+  }
+  if (connections.empty()) {
+    clear_interval(checker);
+  }
+}
+
+namespace {
+
+/// How often the interval looks at the deadlines: a quarter of the
+/// shortest timeout, within 10 ms..1 s (Node checks every 30 s).
+std::chrono::milliseconds check_period(const server_options& o) {
+  const auto shortest = std::min(o.headers_timeout, o.keep_alive_timeout);
+  return std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+
+}  // namespace
+}  // namespace detail
+
+server::server(server&&) noexcept = default;
+server& server::operator=(server&& o) noexcept {
+  if (this != &o) {
+    close();
+    s_ = std::move(o.s_);
+  }
+  return *this;
+}
+server::~server() { close(); }
+
+server server::listen(std::string host, std::uint16_t port, handler h, server_options options) {
+  if (!h) {
+    throw usage_error("tether: http::server::listen: the handler is empty");
+  }
+  if (options.max_header_size < 64) {
+    throw usage_error("tether: http::server::listen: max_header_size must be at least 64 bytes");
+  }
+  if (options.headers_timeout.count() <= 0 || options.keep_alive_timeout.count() <= 0) {
+    throw usage_error("tether: http::server::listen: the timeouts must be positive");
+  }
+  auto state = std::make_shared<detail::server_state>();
+  state->on_request = std::move(h);
+  state->options = options;
+  state->limits.parser.max_header_size = options.max_header_size;
+  state->limits.parser.max_body_size = options.max_body_size;
+  state->limits.parser.require_host = options.require_host_header;
+  state->limits.max_pipelined = options.max_pipelined;
+  state->limits.keep_alive_timeout_s =
+      static_cast<std::uint32_t>(std::max<std::int64_t>(1, options.keep_alive_timeout.count() / 1000));
+  state->listener = net::server::listen(std::move(host), port, options.backlog);
+  std::weak_ptr<detail::server_state> weak = state;
+  state->listener.on_connection([weak](net::socket s) {
+    if (auto st = weak.lock()) {
+      st->accept(std::move(s));
+    }
+  });
+  // One unref'd interval per server, as Node's connectionsCheckingInterval:
+  // it never keeps the loop alive by itself.
+  state->checker = set_interval(
+      [weak] {
+        if (auto st = weak.lock()) {
+          st->check_timeouts();
+          if (st->closed && st->connections.empty()) {
+            clear_interval(st->checker);
+          }
+        }
+      },
+      detail::check_period(options));
+  state->checker.unref();
+  server out;
+  out.s_ = std::move(state);
+  return out;
+}
+
+std::uint16_t server::port() const {
+  if (!s_) {
+    throw usage_error("tether: http::server::port() on an empty server handle");
+  }
+  return s_->listener.port();
+}
+
+async_id server::id() const noexcept { return s_ ? s_->listener.id() : 0; }
+std::size_t server::connections() const noexcept { return s_ ? s_->connections.size() : 0; }
+
+void server::close() noexcept {
+  if (s_) {
+    s_->close();
+  }
+}
+
+}  // namespace tether::http
