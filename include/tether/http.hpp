@@ -39,6 +39,11 @@
 // A keep-alive connection idle for keep_alive_timeout is closed silently.
 //
 // Loop-thread only. Destroying a server handle closes it (see close()).
+//
+// g++ 12 destroys some temporaries inside a co_await operand twice (a
+// double free): build a body from a conditional or an initializer list
+// (`co_await res.end(ok ? a : b)`, `fetch(..., http::headers{{...}})`) in a
+// named variable first, then co_await.
 
 #include <chrono>
 #include <cstddef>
