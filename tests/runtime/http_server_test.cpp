@@ -141,8 +141,11 @@ TEST_F(HttpServer, RequestFieldsAndBody) {
 
 TEST_F(HttpServer, KeepAliveReusesTheConnection) {
   std::vector<async_id> triggers;
+  std::vector<async_id> requests;
   http::server srv = http::server::listen("127.0.0.1", 0, [&](http::request& req, http::response& res) -> promise<> {
+    mark("handler" + std::string(req.path().substr(1)));
     triggers.push_back(trigger_async_id());
+    requests.push_back(req.id());
     co_await res.end(std::string(req.path()));
   });
   http::agent pool;
@@ -166,6 +169,22 @@ TEST_F(HttpServer, KeepAliveReusesTheConnection) {
   ASSERT_EQ(triggers.size(), 3u);
   EXPECT_EQ(triggers[0], triggers[1]);  // the same TCPWRAP each time
   EXPECT_EQ(triggers[1], triggers[2]);
+  const async_id tcp = triggers[0];
+  // Each request: parsed in the socket's scope, its own HTTPINCOMINGMESSAGE,
+  // destroyed once its handler settled, before the next one arrives.
+  EXPECT_THAT(log_of({tcp, requests[0], requests[1], requests[2]}, {"handler0", "handler1", "handler2"}),
+              ElementsAre(init("TCPWRAP", tcp, srv.id()),
+                          before(tcp), init("HTTPINCOMINGMESSAGE", requests[0], tcp),
+                          before(requests[0]), "handler0", after(requests[0]), after(tcp),
+                          destroy(requests[0]),
+                          before(tcp), init("HTTPINCOMINGMESSAGE", requests[1], tcp),
+                          before(requests[1]), "handler1", after(requests[1]), after(tcp),
+                          destroy(requests[1]),
+                          before(tcp), init("HTTPINCOMINGMESSAGE", requests[2], tcp),
+                          before(requests[2]), "handler2", after(requests[2]), after(tcp),
+                          destroy(requests[2]),
+                          // srv.close(): the idle connection's pending read is cancelled
+                          before(tcp), after(tcp), destroy(tcp)));
 }
 
 TEST_F(HttpServer, PipelinedResponsesKeepRequestOrder) {
