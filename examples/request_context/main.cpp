@@ -133,12 +133,22 @@ int main(int argc, char** argv) {
   std::printf("  log lines       %zu, each checked against its request\n", lines.size());
   std::printf("  resources       ");
   for (const char* type : {"HTTPINCOMINGMESSAGE", "HTTPCLIENTREQUEST", "TCPWRAP", "PROMISE",
-                           "FSREQCALLBACK", "QUEUEWORK", "Timeout"}) {
+                           "FSREQPROMISE", "QUEUEWORK", "Timeout"}) {
     auto it = resources.find(std::string_view(type));
     std::printf("%s %zu  ", type, it == resources.end() ? 0 : it->second);
   }
   std::printf("\n  context mix-ups %zu (%zu in answers, %zu in log lines)\n", mixups,
               report.response_mixups, report.log_mixups);
   std::printf("  log             %s\n", opts.log_path.c_str());
+
+  // One request's trail through the layers, as the logger saw it.
+  const std::string sample = "req-" + std::to_string(report.sent / 2 + 1);
+  std::printf("  %s's log lines (the layers never saw the request):\n", sample.c_str());
+  for (const demo::log_line& line : lines) {
+    if (line.request_id == sample) {
+      std::printf("    [%s order=%llu] %s\n", line.request_id.c_str(),
+                  static_cast<unsigned long long>(line.store_order), line.text.c_str());
+    }
+  }
   return mixups == 0 && report.failed == 0 && report.answered == report.sent ? 0 : 1;
 }

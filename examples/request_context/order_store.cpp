@@ -45,7 +45,8 @@ std::string order_store::file_for(std::uint64_t id) const {
 tether::promise<order_record> order_store::load(std::uint64_t id) const {
   const std::string path = file_for(id);
   std::string text = co_await tether::fs::promises::read_file(path);
-  order_record rec{.id = id};
+  order_record rec;
+  rec.id = id;
   std::istringstream in(text);
   if (!(in >> rec.item >> rec.quantity >> rec.unit_price_cents)) {
     throw std::runtime_error("corrupt order file " + path);
