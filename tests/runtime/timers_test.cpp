@@ -149,12 +149,14 @@ TEST_F(Timers, EqualDurationsFireInSchedulingOrder) {
 
 TEST_F(Timers, DifferentDurationsFireInExpiryOrder) {
   std::vector<std::string> order;
-  set_timeout([&] { order.push_back("90"); }, 90ms);
+  set_timeout([&] { order.push_back("400"); }, 400ms);
   set_timeout([&] { order.push_back("10"); }, 10ms);
-  set_timeout([&] { order.push_back("60"); }, 60ms);
+  set_timeout([&] { order.push_back("300"); }, 300ms);
   set_timeout([&] { order.push_back("1"); }, 1ms);
   // Scheduled later with a shorter delay: expires at ~5 + 10 ms, after 10,
-  // before 60 and 90.
+  // before 300 and 400. (The wide gap keeps the order even when a loaded
+  // machine, or ASan, stalls the loop for tens of milliseconds: a stall
+  // long enough to make 300 due before "5" runs would let it pass 5+10.)
   set_timeout(
       [&] {
         order.push_back("5");
@@ -162,7 +164,7 @@ TEST_F(Timers, DifferentDurationsFireInExpiryOrder) {
       },
       5ms);
   loop().run();
-  EXPECT_THAT(order, ElementsAre("1", "5", "10", "5+10", "60", "90"));
+  EXPECT_THAT(order, ElementsAre("1", "5", "10", "5+10", "300", "400"));
 }
 
 // A timer added to a list while that list runs starts its countdown then:
