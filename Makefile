@@ -1,8 +1,10 @@
 # Front door. Everything real lives in CMakePresets.json; this file only
 # orders the steps and installs what is missing first.
-#   make demo    build and run the demo program (DEMO=<example name> to change it)
+#   make demo    build and run the flagship demo, examples/request_context/
+#                (DEMO=<example name> for another example)
 #   make test    dev, then asan, then tsan, then fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
-#   make bench   release build; core and runtime ratio tables (Node, raw libuv), then other benchmarks
+#   make bench   release build; core and runtime ratio tables (Node, raw libuv), the HTTP
+#                benchmark (wrk against tether and Node), then other benchmarks
 #   make clean   remove build/
 
 SHELL := /bin/bash
@@ -11,8 +13,8 @@ SHELL := /bin/bash
 
 CMAKE ?= cmake
 CTEST ?= ctest
-# The program `make demo` runs, from examples/<DEMO>.cpp.
-DEMO ?= custom_loop
+# The program `make demo` runs: examples/<DEMO>.cpp or examples/<DEMO>/.
+DEMO ?= request_context
 DEMO_PRESET ?= dev
 # Presets `make test` runs, in order; `make test TEST_PRESETS=dev` for one.
 TEST_PRESETS ?= dev asan tsan fuzz
@@ -20,9 +22,9 @@ TEST_PRESETS ?= dev asan tsan fuzz
 .PHONY: help deps demo test $(addprefix test-,dev asan tsan fuzz) bench clean
 
 help:
-	@echo "make demo   build and run examples/$(DEMO).cpp ($(DEMO_PRESET) preset)"
+	@echo "make demo   build and run the $(DEMO) example ($(DEMO_PRESET) preset)"
 	@echo "make test   configure, build and test presets: $(TEST_PRESETS)"
-	@echo "make bench  release build; core and runtime ratio tables (vs Node, raw libuv), then the other benchmarks"
+	@echo "make bench  release build; core and runtime ratio tables (vs Node, raw libuv), HTTP under wrk, other benchmarks"
 	@echo "make clean  remove build/"
 
 deps:
@@ -54,6 +56,8 @@ bench: deps
 	# of 5: the machine is usually shared (bench/README.md, "Noisy machines").
 	TETHER_NODE_TRIALS=5 python3 bench/compare.py --build-dir build/release \
 	  --clock cpu --stat min --repetitions 5
+	# HTTP: tether's server and Node's under the same wrk load (req/s).
+	python3 bench/http/run.py --build-dir build/release
 	# Other layers: their own Google Benchmark binaries (baselines inside).
 	@shopt -s nullglob; \
 	for b in build/release/bench/*_bench; do \
