@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -461,6 +463,19 @@ TEST_F(HttpServer, CloseWaitsForInFlightResponses) {
 // exactly its own id.
 TEST_F(HttpServer, ContextIsolationUnderConcurrency) {
   constexpr int n = 1000;
+  // Both ends of 1,000 connections live in this process, plus up to 334
+  // files open at once: ~2,400 descriptors, over the usual soft limit of
+  // 1,024. Raise it as far as the hard limit allows (as a server would), and
+  // say so plainly if that is not enough.
+  constexpr rlim_t needed = 4096;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < needed) {
+    files.rlim_cur = std::min(files.rlim_max, needed);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  }
+  ASSERT_GE(files.rlim_cur, needed)
+      << "this test needs 4,096 file descriptors: raise the hard limit (ulimit -Hn 4096)";
   const std::string file = ::testing::TempDir() + "tether_http_isolation.txt";
   {
     std::ofstream(file) << "data";
