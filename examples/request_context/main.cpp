@@ -131,11 +131,11 @@ int main(int argc, char** argv) {
               percentile(report.latencies_ms, 0.50), percentile(report.latencies_ms, 0.99),
               percentile(report.latencies_ms, 1.0));
   std::printf("  log lines       %zu, each checked against its request\n", lines.size());
-  std::printf("  resources       ");
+  std::printf("  resources      ");
   for (const char* type : {"HTTPINCOMINGMESSAGE", "HTTPCLIENTREQUEST", "TCPWRAP", "PROMISE",
                            "FSREQPROMISE", "QUEUEWORK", "Timeout"}) {
     auto it = resources.find(std::string_view(type));
-    std::printf("%s %zu  ", type, it == resources.end() ? 0 : it->second);
+    std::printf(" %s %zu", type, it == resources.end() ? 0 : it->second);
   }
   std::printf("\n  context mix-ups %zu (%zu in answers, %zu in log lines)\n", mixups,
               report.response_mixups, report.log_mixups);
