@@ -40,6 +40,16 @@ class event_loop {
   /// and no uncaught-exception handler is set, stops at once and rethrows the
   /// exception here; the loop stays consistent and run() may be called again
   /// to carry on with the work left.
+  ///
+  /// "At once" means no more user code: libuv still delivers the I/O of the
+  /// loop turn in which the exception happened (fs and queue_work
+  /// completions), but their callbacks are held back (their requests stay
+  /// allocated, their resources alive). The next run() first finishes the
+  /// interrupted tick/microtask drain, then runs the held-back callbacks in
+  /// its first turn, after that turn's timers and before its poll and check
+  /// phases. Destroying the loop instead drops them: each still gets its
+  /// `destroy` and frees its memory, no callback runs. (Node has no
+  /// equivalent: its process dies at the first uncaught exception.)
   int run();
 
   /// The calling thread's loop. Throws usage_error if it has none.

@@ -32,9 +32,10 @@
 // Destroying the loop while requests are in flight: the destructor waits for
 // libuv to finish them (a request already in the thread pool cannot be
 // abandoned). Each still gets its `destroy`, its memory is freed, and a file
-// that read_file/write_file had opened is closed. Their callbacks are not
-// run once the loop reports that it is being torn down (loop_core::closing();
-// until the loop provides it they still run, from inside the destructor).
+// that read_file/write_file had opened is closed; their callbacks are not
+// run. A request that completes in the loop turn in which a callback threw
+// (run() is about to rethrow) keeps its callback for the next run() (see
+// event_loop::run()).
 
 #include <chrono>
 #include <cstddef>

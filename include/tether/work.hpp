@@ -30,9 +30,9 @@
 //
 // Destroying the loop while jobs are pending: its destructor waits for them
 // (libuv's pool cannot abandon a job); each still gets its `destroy`, fn and
-// the result are freed on the loop thread. Their completions are not run
-// once the loop reports its teardown (loop_core::closing(); until the loop
-// provides it they still run, from inside the destructor).
+// the result are freed on the loop thread, and no completion runs. A job
+// that completes in the loop turn in which a callback threw keeps its
+// completion for the next run() (see event_loop::run()).
 
 #include <concepts>
 #include <cstddef>

@@ -3,6 +3,7 @@
 
 #include <tether/event_loop.hpp>
 
+#include <new>
 #include <string>
 
 #include <tether/debug.hpp>
@@ -41,7 +42,8 @@ loop_core::loop_core()
   uv_timer_init(&loop_, &timer_handle_);
   uv_check_init(&loop_, &check_handle_);
   uv_idle_init(&loop_, &idle_handle_);
-  timer_handle_.data = check_handle_.data = idle_handle_.data = this;
+  uv_prepare_init(&loop_, &prepare_handle_);
+  timer_handle_.data = check_handle_.data = idle_handle_.data = prepare_handle_.data = this;
   // The check handle runs immediates but does not keep the loop alive; the
   // idle handle does, while ref'd immediates are pending (it also stops the
   // poll phase from blocking), exactly as Node's immediate_check/idle pair.
@@ -52,6 +54,7 @@ loop_core::loop_core()
 
 loop_core::~loop_core() {
   closing_ = true;  // completions arriving from here on must not call user code
+  run_deferred();   // each frees its request and emits destroy (closing_)
   drop_pending_work();
   close_owned_handles();
   close_handles();
@@ -233,10 +236,37 @@ void loop_core::close_owned_handles() noexcept {
   }
 }
 
+bool loop_core::defer(unique_function<void()> redo) noexcept {
+  try {
+    deferred_.push_back(std::move(redo));
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  uv_prepare_start(&prepare_handle_, &loop_core::on_prepare);
+  return true;
+}
+
+void loop_core::on_prepare(uv_prepare_t* h) { static_cast<loop_core*>(h->data)->run_deferred(); }
+
+// Completions held back by an uncaught exception (defer_if_stopping), in the
+// order libuv delivered them. One that throws stops the loop again; the rest
+// wait for the next run().
+void loop_core::run_deferred() noexcept {
+  while (!stopping_ && !deferred_.empty()) {
+    unique_function<void()> redo = std::move(deferred_.front());
+    deferred_.pop_front();
+    redo();
+  }
+  if (deferred_.empty()) {
+    uv_prepare_stop(&prepare_handle_);
+  }
+}
+
 void loop_core::close_handles() noexcept {
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&timer_handle_),
                          reinterpret_cast<uv_handle_t*>(&check_handle_),
-                         reinterpret_cast<uv_handle_t*>(&idle_handle_)}) {
+                         reinterpret_cast<uv_handle_t*>(&idle_handle_),
+                         reinterpret_cast<uv_handle_t*>(&prepare_handle_)}) {
     uv_close(h, nullptr);
   }
   // Let libuv run the close callbacks of our handles (and of any the user

@@ -283,6 +283,10 @@ typename Op::value_type failed_value() {
 
 template <class Op, class Handler>
 void complete_request(uv_fs_t* req) {
+  if (static_cast<request<Op, Handler>*>(req->data)->loop->defer_if_stopping(
+          [req] { complete_request<Op, Handler>(req); })) {
+    return;
+  }
   std::unique_ptr<request<Op, Handler>> r(static_cast<request<Op, Handler>*>(req->data));
   std::error_code ec = make_uv_error_code(error_of(*req));
   typename Op::value_type value = failed_value<Op>();
@@ -421,6 +425,9 @@ void chain::start(int flags, int mode) {
 void chain::on_step(uv_fs_t* req) {
   step& s = *static_cast<step*>(req->data);
   chain& c = *s.owner;
+  if (c.loop_.defer_if_stopping([req] { on_step(req); })) {
+    return;
+  }
   // The request's own allocations go now; result and statbuf stay readable.
   uv_fs_req_cleanup(req);
   if (loop_closing(c.loop_)) {

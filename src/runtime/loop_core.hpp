@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <vector>
@@ -153,6 +154,21 @@ class loop_core {
   void add_handle_owner(handle_owner& o) noexcept;
   void remove_handle_owner(handle_owner& o) noexcept;
 
+  /// First thing in a libuv completion callback (fs, thread-pool work):
+  /// `redo` calls that same libuv callback again. While the loop is stopping
+  /// (a callback threw earlier in this loop turn; run() is about to rethrow),
+  /// no more user code may run, yet libuv still delivers the rest of the
+  /// turn's completions. Then `redo` is held back and true returned: the
+  /// next run() calls it in the prepare phase of its first turn (after the
+  /// timers, before the poll phase where it came from), or the loop's
+  /// destructor calls it with closing() set. False (go on now) otherwise,
+  /// and when out of memory (the completion then runs now). `redo`'s
+  /// captures must fit unique_function's inline storage (a pointer or two).
+  template <class F>
+  bool defer_if_stopping(F&& redo) noexcept {
+    return stopping_ && !closing_ && defer(unique_function<void()>(std::forward<F>(redo)));
+  }
+
   bool stopping() const noexcept { return stopping_; }
   /// True while the loop is being destroyed: an I/O or work completion that
   /// libuv delivers now frees its request and emits destroy, but runs no user
@@ -202,12 +218,16 @@ class loop_core {
   void finish_immediate(immediate_node& n) noexcept;
   void drop_pending_work() noexcept;
   void close_handles() noexcept;
+  bool defer(unique_function<void()> redo) noexcept;
+  static void on_prepare(uv_prepare_t* h);
+  void run_deferred() noexcept;
   void close_owned_handles() noexcept;
 
   uv_loop_t loop_{};
   uv_timer_t timer_handle_{};
   uv_check_t check_handle_{};
   uv_idle_t idle_handle_{};
+  uv_prepare_t prepare_handle_{};  // started while deferred_ is not empty
 
   task_queue ticks_;
   task_queue microtasks_;
@@ -233,6 +253,7 @@ class loop_core {
   std::vector<rejection> rejections_;
   std::function<void(std::exception_ptr)> rejection_handler_;
   std::exception_ptr pending_exception_;
+  std::deque<unique_function<void()>> deferred_;  // completions held back while stopping
   bool stopping_ = false;
   bool running_ = false;
   bool closing_ = false;

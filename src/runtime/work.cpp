@@ -40,6 +40,9 @@ void run_job(uv_work_t* w) {
 
 // Loop thread, after libuv has handed the finished job back.
 void finish_job(uv_work_t* w, int status) {
+  if (job_of(w).loop->defer_if_stopping([w, status] { finish_job(w, status); })) {
+    return;
+  }
   std::unique_ptr<work_base> job(&job_of(w));
   loop_core& loop = *job->loop;
   if (status == UV_ECANCELED || loop_closing(loop)) {

@@ -8,8 +8,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -18,7 +24,9 @@
 
 #include <tether/async_hooks.hpp>
 #include <tether/error.hpp>
+#include <tether/fs.hpp>
 #include <tether/timers.hpp>
+#include <tether/work.hpp>
 
 #include "runtime/loop_fixture.hpp"
 
@@ -59,7 +67,35 @@ int run_error(event_loop& loop) {
   return -1;
 }
 
-class EventLoop : public tether::test::loop_fixture {};
+/// Blocks until libuv's next poll phase has something to deliver (the
+/// loop's epoll fd is readable: here, the thread pool's wake-up).
+void wait_for_pending_io(event_loop& loop) {
+  pollfd p{uv_backend_fd(loop.native_handle()), POLLIN, 0};
+  // An event wait, not a sleep: the 10 s only keep a broken test from hanging.
+  ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "no completion became ready";
+}
+
+class EventLoop : public tether::test::loop_fixture {
+ protected:
+  /// A timer in the loop's third turn or later (after a poll phase: libuv
+  /// watches the thread pool's wake-up fd from its first poll on) runs
+  /// `release`, which lets a pool job blocked in the test finish, waits until
+  /// the job's completion is ready for this turn's poll phase, queues a tick and
+  /// an immediate (marking "tick" and "immediate"), and throws test_error(8).
+  void throw_when_completion_is_ready(std::function<void()> release) {
+    set_immediate([this, release = std::move(release)]() mutable {
+      set_timeout(
+          [this, release = std::move(release)] {
+            release();
+            wait_for_pending_io(event_loop::current());
+            next_tick([this] { mark("tick"); });
+            set_immediate([this] { mark("immediate"); });
+            throw test_error(8);
+          },
+          1ms);
+    });
+  }
+};
 
 // --- one loop per thread -----------------------------------------------------
 
@@ -336,6 +372,117 @@ TEST_F(EventLoop, DestroyAfterTimerThrewIsClean) {
   EXPECT_EQ(run_error(loop()), 7);
   destroy_loop();
   rec().sanity_check({.complete = true});
+}
+
+// --- completions racing an uncaught exception ---------------------------------
+// uv_stop() ends libuv's loop only once the current turn is over, so libuv
+// still delivers that turn's I/O completions after a callback threw. Their
+// user callbacks are held back: they run on the next run(), in its first
+// turn's prepare phase (after the ticks left over and the timers, before
+// the poll and check phases), or never if the loop is destroyed first (their
+// resources still get destroy).
+
+/// A pipe whose read end an fs::read blocks on (in a pool thread) until
+/// release() writes one byte.
+struct blocking_pipe {
+  blocking_pipe() { EXPECT_EQ(::pipe(fds), 0); }
+  ~blocking_pipe() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  void release() const { EXPECT_EQ(::write(fds[1], "x", 1), 1); }
+  int fds[2] = {-1, -1};
+};
+
+TEST_F(EventLoop, FsCompletionAfterAnUncaughtExceptionRunsOnTheNextRun) {
+  const blocking_pipe pipe;
+  std::string got;
+  tether::fs::read(pipe.fds[0], 16, -1, [&](std::error_code ec, std::string data) {
+    mark("read");
+    EXPECT_FALSE(ec);
+    got = std::move(data);
+  });
+  const async_id read = last_id("FSREQCALLBACK");
+  throw_when_completion_is_ready([&] { pipe.release(); });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  EXPECT_THAT(markers(), ElementsAre());  // held back: not run, not destroyed
+  EXPECT_EQ(rec().invocations(read), (invocation_counts{.init = 1}));
+
+  EXPECT_EQ(run_error(loop()), -1);
+  EXPECT_THAT(markers(), ElementsAre("tick", "read", "immediate"));
+  EXPECT_EQ(got, "x");
+  EXPECT_EQ(rec().invocations(read),
+            (invocation_counts{.init = 1, .before = 1, .after = 1, .destroy = 1}));
+}
+
+TEST_F(EventLoop, CompletionsHeldBackAreDroppedWhenTheLoopIsDestroyed) {
+  const blocking_pipe pipe;
+  bool read_ran = false;
+  tether::fs::read(pipe.fds[0], 16, -1, [&](std::error_code, std::string) { read_ran = true; });
+  const async_id read = last_id("FSREQCALLBACK");
+  throw_when_completion_is_ready([&] { pipe.release(); });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  destroy_loop();  // the held-back completion frees its request: ASan sees no leak
+  EXPECT_FALSE(read_ran);
+  EXPECT_EQ(rec().invocations(read), (invocation_counts{.init = 1, .destroy = 1}));
+}
+
+TEST_F(EventLoop, WorkCompletionAfterAnUncaughtExceptionRunsOnTheNextRun) {
+  std::atomic<bool> go{false};
+  int value = 0;
+  tether::queue_work(
+      [&go] {
+        go.wait(false);
+        return 5;
+      },
+      [&](std::exception_ptr e, int v) {
+        mark("work");
+        EXPECT_EQ(e, nullptr);
+        value = v;
+      });
+  const async_id work = last_id("QUEUEWORK");
+  throw_when_completion_is_ready([&] {
+    go = true;
+    go.notify_one();
+  });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  EXPECT_THAT(markers(), ElementsAre());
+  // before/after on the pool thread only; the completion is held back.
+  EXPECT_EQ(rec().invocations(work), (invocation_counts{.init = 1, .before = 1, .after = 1}));
+
+  EXPECT_EQ(run_error(loop()), -1);
+  EXPECT_THAT(markers(), ElementsAre("tick", "work", "immediate"));
+  EXPECT_EQ(value, 5);
+  EXPECT_EQ(rec().invocations(work),
+            (invocation_counts{.init = 1, .before = 2, .after = 2, .destroy = 1}));
+}
+
+// A held-back completion that throws in its turn stops the loop again; the
+// next one waits for the run() after that.
+TEST_F(EventLoop, HeldBackCompletionsRunOneUncaughtExceptionAtATime) {
+  const blocking_pipe first;
+  const blocking_pipe second;
+  tether::fs::read(first.fds[0], 16, -1, [&](std::error_code, std::string) {
+    mark("first");
+    throw test_error(9);
+  });
+  tether::fs::read(second.fds[0], 16, -1, [&](std::error_code, std::string) { mark("second"); });
+  throw_when_completion_is_ready([&] {
+    first.release();
+    second.release();
+  });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  EXPECT_EQ(run_error(loop()), 9);
+  EXPECT_EQ(run_error(loop()), -1);
+  const std::vector<std::string> m = markers();
+  ASSERT_EQ(m.size(), 4u) << ::testing::PrintToString(m);
+  EXPECT_EQ(m[0], "tick");
+  EXPECT_THAT(std::vector<std::string>(m.begin() + 1, m.end()),
+              UnorderedElementsAre("first", "second", "immediate"));
 }
 
 // --- on_uncaught_exception ---------------------------------------------------
