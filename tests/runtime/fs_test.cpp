@@ -616,6 +616,26 @@ TEST_F(Fs, PromisesRejectWithAUvErrorNamingTheCallAndThePath) {
   EXPECT_EQ(err_syscall, "open");
 }
 
+// "Nothing throws synchronously": even a read whose buffer cannot be
+// allocated rejects, and no request (no FSREQPROMISE) is made.
+TEST_F(Fs, PromisesRejectAnImpossibleReadInsteadOfThrowing) {
+  std::optional<tether::promise<std::string>> p;
+  ASSERT_NO_THROW(p.emplace(fsp::read(0, std::string().max_size() + 1)));
+  EXPECT_TRUE(p->is_rejected());
+  bool caught = false;
+  const auto handled = p->catch_([&](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::length_error&) {
+      caught = true;
+    }
+    return std::string();
+  });
+  loop().run();
+  EXPECT_TRUE(caught);
+  EXPECT_TRUE(rec().activities_of_type(fsreq_promise).empty());
+}
+
 // The chain is the callback form's, with FSREQPROMISE requests; the promise
 // (created first) settles inside the last request's scope.
 TEST_F(Fs, PromisesReadFileChainAndWhereThePromiseSettles) {
