@@ -11,7 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,6 +19,7 @@
 #include <tether/async_local_storage.hpp>
 #include <tether/event_loop.hpp>
 
+#include "runtime/chain_stress.hpp"
 #include "runtime/loop_fixture.hpp"
 
 namespace {
@@ -311,30 +312,8 @@ TEST_F(Immediate, EnterWithInsideAnImmediateDoesNotLeakIntoTheNextOne) {
 // triggered by the previous; every init has its destroy.
 TEST_F(Immediate, HundredThousandChainedImmediates) {
   rec().disable();
-  tether::test::balance_counter counter;
-  constexpr int count = 100'000;
-  int ran = 0;
-  std::size_t wrong_trigger = 0;
-  async_id prev = top();
-  std::function<void()> step = [&] {
-    if (trigger_async_id() != prev) {
-      ++wrong_trigger;
-    }
-    prev = execution_async_id();
-    if (++ran < count) {
-      set_immediate([&] { step(); });
-    }
-  };
-  set_immediate([&] { step(); });
-  EXPECT_EQ(loop().run(), 0);
-  EXPECT_EQ(ran, count);
-  EXPECT_EQ(wrong_trigger, 0u);
-  EXPECT_EQ(counter.inits, static_cast<std::size_t>(count));
-  EXPECT_EQ(counter.befores, static_cast<std::size_t>(count));
-  EXPECT_EQ(counter.afters, static_cast<std::size_t>(count));
-  EXPECT_EQ(counter.destroys, static_cast<std::size_t>(count));
-  EXPECT_EQ(counter.live(), 0u);
-  EXPECT_EQ(counter.problems, 0u);
+  tether::test::expect_balanced_chain(loop(), top(), 100'000,
+                                      [](auto&& f) { set_immediate(std::forward<decltype(f)>(f)); });
 }
 
 }  // namespace
