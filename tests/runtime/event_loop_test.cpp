@@ -383,7 +383,8 @@ TEST_F(EventLoop, DestroyAfterTimerThrewIsClean) {
 // resources still get destroy).
 
 /// A pipe whose read end an fs::read blocks on (in a pool thread) until
-/// release() writes one byte.
+/// release() writes one byte, or until the test ends (closing the write end
+/// ends the read).
 struct blocking_pipe {
   blocking_pipe() { EXPECT_EQ(::pipe(fds), 0); }
   ~blocking_pipe() {
@@ -429,12 +430,24 @@ TEST_F(EventLoop, CompletionsHeldBackAreDroppedWhenTheLoopIsDestroyed) {
   EXPECT_EQ(rec().invocations(read), (invocation_counts{.init = 1, .destroy = 1}));
 }
 
+/// A gate a pool job waits at until release(), or until the test ends (so
+/// that a failing test cannot leave the loop's teardown waiting for the job).
+struct gate {
+  ~gate() { release(); }
+  void release() {
+    open = true;
+    open.notify_all();
+  }
+  void wait() const { open.wait(false); }
+  std::atomic<bool> open{false};
+};
+
 TEST_F(EventLoop, WorkCompletionAfterAnUncaughtExceptionRunsOnTheNextRun) {
-  std::atomic<bool> go{false};
+  gate go;
   int value = 0;
   tether::queue_work(
       [&go] {
-        go.wait(false);
+        go.wait();
         return 5;
       },
       [&](std::exception_ptr e, int v) {
@@ -443,10 +456,7 @@ TEST_F(EventLoop, WorkCompletionAfterAnUncaughtExceptionRunsOnTheNextRun) {
         value = v;
       });
   const async_id work = last_id("QUEUEWORK");
-  throw_when_completion_is_ready([&] {
-    go = true;
-    go.notify_one();
-  });
+  throw_when_completion_is_ready([&] { go.release(); });
 
   EXPECT_EQ(run_error(loop()), 8);
   EXPECT_THAT(markers(), ElementsAre());
