@@ -169,16 +169,18 @@ TEST_F(Timers, DifferentDurationsFireInExpiryOrder) {
 
 // A timer added to a list while that list runs starts its countdown then:
 // it is not due in the same pass.
+// (50 ms lists: d must expire between a and a + 50 ms even when ASan or a
+// loaded machine stalls the test between two set_timeout calls.)
 TEST_F(Timers, TimerAddedToTheRunningListWaitsItsFullDuration) {
   std::vector<std::string> order;
   set_timeout(
       [&] {
         order.push_back("a");
-        set_timeout([&] { order.push_back("c (from a)"); }, 5ms);
+        set_timeout([&] { order.push_back("c (from a)"); }, 50ms);
       },
-      5ms);
-  set_timeout([&] { order.push_back("b"); }, 5ms);
-  set_timeout([&] { order.push_back("d"); }, 7ms);
+      50ms);
+  set_timeout([&] { order.push_back("b"); }, 50ms);
+  set_timeout([&] { order.push_back("d"); }, 70ms);
   loop().run();
   EXPECT_THAT(order, ElementsAre("a", "b", "d", "c (from a)"));
 }

@@ -2,6 +2,8 @@
 
 #include "runtime/http/serializer.hpp"
 
+#include "runtime/http/syntax_check.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -9,22 +11,6 @@
 namespace tether::http::detail {
 
 namespace {
-
-bool is_tchar(unsigned char c) noexcept {
-  if (c >= '0' && c <= '9') {
-    return true;
-  }
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-    return true;
-  }
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool is_token(std::string_view s) noexcept {
   if (s.empty()) {

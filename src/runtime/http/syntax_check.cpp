@@ -6,8 +6,6 @@
 
 namespace tether::http::detail {
 
-namespace {
-
 bool is_tchar(unsigned char c) noexcept {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
     return true;
@@ -20,6 +18,8 @@ bool is_tchar(unsigned char c) noexcept {
       return false;
   }
 }
+
+namespace {
 
 bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
 

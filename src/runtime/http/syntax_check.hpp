@@ -15,6 +15,9 @@
 
 namespace tether::http::detail {
 
+/// RFC 7230 `tchar`: the characters of a token (methods, header names).
+bool is_tchar(unsigned char c) noexcept;
+
 /// The head: the start line (request: `method SP target SP HTTP/d.d`;
 /// response: `HTTP/d.d SP` then anything printable), then header lines
 /// `token ":" value` where values hold no control characters but HT, lines
