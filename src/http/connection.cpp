@@ -105,6 +105,13 @@ void connection::on_request_error(request_id id, int status) {
   }
 }
 
+void connection::on_upgrade(request_id, message_head&, std::string_view) {
+  // TODO(I/O side, issue 8): placeholder from the parser branch (see
+  // server_impl.hpp). No handler is configured yet, so this never runs;
+  // if it did, nobody would own the socket: close it.
+  close_now();
+}
+
 exchange* connection::find(request_id id) const noexcept {
   for (exchange* ex : live_) {
     if (ex->rid() == id) {

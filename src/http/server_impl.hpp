@@ -130,6 +130,10 @@ class connection final : public server_observer, public std::enable_shared_from_
   void on_request_body(request_id id, std::string_view data) override;
   void on_request_end(request_id id) override;
   void on_request_error(request_id id, int status) override;
+  // TODO(I/O side, issue 8): hand the socket and `rest` to an upgrade /
+  // connect handler. Placeholder from the parser branch: never called while
+  // server_limits::upgrade_handler and connect_handler stay false.
+  void on_upgrade(request_id id, message_head& head, std::string_view rest) override;
 
  private:
   exchange* find(request_id id) const noexcept;

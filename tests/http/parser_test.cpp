@@ -414,6 +414,12 @@ struct recorder final : server_observer {
   void on_request_error(request_id id, int status) override {
     events.push_back("error " + std::to_string(id) + " " + std::to_string(status));
   }
+  void on_upgrade(request_id id, message_head& head, std::string_view rest) override {
+    events.push_back("upgrade " + std::to_string(id) + " " + head.method + " " + head.target);
+    heads.push_back(head);
+    upgrade_rest = std::string(rest);
+  }
+  std::string upgrade_rest;
 
   void respond(request_id id, int status, std::string_view body_text) const {
     response_start r;
@@ -689,12 +695,53 @@ TEST_F(HttpServerConnection, HeadersTimeout) {
   EXPECT_TRUE(conn.done());
 }
 
-TEST_F(HttpServerConnection, ClientGoneMidBody) {
+// A request cut off by the client's half-close gets a 400, as in Node:
+// mid-body it is that request's answer (its handler's body() fails) ...
+TEST_F(HttpServerConnection, HalfCloseMidBodyAnswers400) {
   conn.feed("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
   conn.feed_eof();
-  EXPECT_THAT(rec.events, ElementsAre("request 0 POST /", "body 0 abc", "error 0 0"));
+  EXPECT_THAT(rec.events, ElementsAre("request 0 POST /", "body 0 abc", "error 0 400"));
+  EXPECT_EQ(conn.take_output(),
+            "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(conn.done());
+  EXPECT_FALSE(conn.start(0, response_start{}));  // answered already
+  EXPECT_EQ(conn.error_reason(), "HPE_INVALID_EOF_STATE");
+}
+
+// ... and once its response has started, the connection closes after it.
+TEST_F(HttpServerConnection, HalfCloseMidBodyAfterTheResponseStartedCloses) {
+  conn.feed("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  ASSERT_TRUE(conn.start(0, response_start{}));
+  conn.feed_eof();
+  EXPECT_THAT(rec.events, ElementsAre("request 0 POST /", "body 0 abc", "error 0 400"));
   EXPECT_FALSE(conn.done());
-  rec.respond(0, 400, "");
+  ASSERT_TRUE(conn.end(0));
+  EXPECT_NE(conn.take_output().find("\r\n\r\n0\r\n\r\n"), std::string::npos);
+  EXPECT_TRUE(conn.done());
+}
+
+// Mid-head: a 400 after the responses before it.
+TEST_F(HttpServerConnection, HalfCloseMidHeadAnswers400AfterEarlierResponses) {
+  conn.feed("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHo");
+  conn.feed_eof();
+  EXPECT_THAT(rec.events, ElementsAre("request 0 GET /1", "end 0"));
+  EXPECT_FALSE(conn.has_output());
+  EXPECT_FALSE(conn.done());
+  rec.respond(0, 200, "one");
+  EXPECT_EQ(conn.take_output(),
+            ok("one") + "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(conn.done());
+}
+
+// Between requests (or after empty lines) a half-close is no error: the
+// requests received whole are answered, the last one with Connection: close.
+TEST_F(HttpServerConnection, HalfCloseBetweenRequestsIsClean) {
+  conn.feed("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n\r\n");
+  conn.feed_eof();
+  EXPECT_THAT(rec.events, ElementsAre("request 0 GET /1", "end 0"));
+  EXPECT_EQ(conn.error_status(), 0);
+  rec.respond(0, 200, "one");
+  EXPECT_EQ(conn.take_output(), ok("one", false));
   EXPECT_TRUE(conn.done());
 }
 
