@@ -295,7 +295,7 @@ void message_parser::begin_message() noexcept {
   body_bytes_ = 0;
   ext_bytes_ = 0;
   message_start_ = stream_pos_;
-  url_started_ = version_seen_ = last_was_value_ = after_lf_ = ext_value_open_ = false;
+  url_started_ = version_seen_ = last_was_value_ = after_lf_ = after_cr_ = ext_value_open_ = false;
   state_ = state::head;
 }
 
@@ -330,29 +330,35 @@ bool message_parser::skip_empty_lines(std::string_view& data, std::size_t& consu
   return true;
 }
 
-bool message_parser::bad_line_start(std::string_view bytes) noexcept {
-  // Within a head or a trailer section a line starts with a field name:
-  // SP or HT there is obsolete line folding (RFC 9112 5.2: reject it),
-  // ':' an empty name. llhttp 8 accepts both.
-  const auto bad = [](char c) noexcept { return c == ' ' || c == '\t' || c == ':'; };
+bool message_parser::bad_line_break(std::string_view bytes) noexcept {
+  // Within a head or a trailer section every LF follows a CR, and a line
+  // starts with a field name: SP or HT there is obsolete line folding
+  // (RFC 9112 5.2: reject it), ':' an empty name. llhttp 8 accepts all
+  // three (the first only in the empty line that ends the section).
+  const auto bad_start = [](char c) noexcept { return c == ' ' || c == '\t' || c == ':'; };
   if (bytes.empty()) {
     return false;
   }
-  if (after_lf_ && bad(bytes.front())) {
+  if (after_lf_ && bad_start(bytes.front())) {
     return true;
   }
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
+  const char* const begin = bytes.data();
+  const char* const end = begin + bytes.size();
+  const char* p = begin;
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
          nullptr) {
+    if (p == begin ? !after_cr_ : p[-1] != '\r') {
+      return true;
+    }
     if (++p == end) {
       break;
     }
-    if (bad(*p)) {
+    if (bad_start(*p)) {
       return true;
     }
   }
   after_lf_ = bytes.back() == '\n';
+  after_cr_ = bytes.back() == '\r';
   return false;
 }
 
@@ -364,8 +370,8 @@ parse_step message_parser::parse_section(std::string_view data) {
   int err = HPE_OK;
   const std::size_t n = execute(allowed, err);
   head_bytes_ += n;
-  if (bad_line_start(allowed.substr(0, n))) {
-    return fail(400, invalid_header_token, "Obsolete line folding or empty header name");
+  if (bad_line_break(allowed.substr(0, n))) {
+    return fail(400, invalid_header_token, "Bare LF, obsolete line folding or empty header name");
   }
   if (err == HPE_PAUSED && pending_ == pending::head) {
     return complete_head(n);
@@ -411,6 +417,7 @@ parse_step message_parser::parse_body(std::string_view data) {
         state_ = state::trailers;
         head_bytes_ = 0;
         after_lf_ = true;  // the section starts at a line start
+        after_cr_ = false;
         trailer_name_.clear();
         return parse_step{n, parse_event::need_more, {}};  // parse() goes on
       default:
@@ -491,7 +498,6 @@ parse_step message_parser::complete_head(std::size_t consumed) {
     }
   }
   state_ = state::body;
-  after_lf_ = false;
   return parse_step{consumed, parse_event::head, {}};
 }
 

@@ -34,9 +34,9 @@
 //    HPE_CHUNK_EXTENSIONS_OVERFLOW (Node counts per chunk);
 //  - what llhttp 8's strict mode still lets through and Node's llhttp 9 or
 //    RFC 9112 do not -> 400: obsolete line folding, an empty header name, a
-//    bare LF or CR before a request, HTTP/0.9 request lines, more than one
-//    space between the parts of a request line, a Content-Length or
-//    Transfer-Encoding trailer field;
+//    bare LF ending the head or the trailers, a bare LF or CR before a
+//    request, HTTP/0.9 request lines, more than one space between the parts
+//    of a request line, a Content-Length or Transfer-Encoding trailer field;
 //  - a request body over limits.max_body_size -> 413, at the head when
 //    Content-Length says so, at the chunk size line when a chunk would pass it;
 //  - requests: HTTP major version other than 1 -> 505; HTTP/1.1 without
@@ -159,9 +159,9 @@ class message_parser {
   std::size_t execute(std::string_view data, int& err) noexcept;
   /// Skips the empty lines before a message; false on a bare CR or LF.
   bool skip_empty_lines(std::string_view& data, std::size_t& consumed) noexcept;
-  /// Obsolete line folding or an empty field name in these head or trailer
-  /// bytes (a line starting with SP, HT or ':').
-  bool bad_line_start(std::string_view bytes) noexcept;
+  /// A bare LF, obsolete line folding or an empty field name (a line
+  /// starting with SP, HT or ':') in these head or trailer bytes.
+  bool bad_line_break(std::string_view bytes) noexcept;
   /// The head or trailer section: at most the bytes left under the limit.
   parse_step parse_section(std::string_view data);
   parse_step parse_body(std::string_view data);
@@ -196,6 +196,7 @@ class message_parser {
   pending pending_ = pending::none;
   bool pending_cr_ = false;     // idle: a CR before a message waits for its LF
   bool after_lf_ = false;       // head/trailers: the last byte checked was an LF
+  bool after_cr_ = false;       // ... a CR
   bool url_started_ = false;
   bool version_seen_ = false;   // requests: the request line had "HTTP/x.y"
   bool ext_value_open_ = false; // a chunk extension value is being read

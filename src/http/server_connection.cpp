@@ -290,7 +290,7 @@ bool server_connection::start(request_id id, const response_start& r) {
   }
 
   bool keep = s->keep_alive && s->frame != framing::until_close && !user_close;
-  if ((stopped_ || shutting_down_) && s == &slots_.back()) {
+  if ((stopped_ || shutting_down_) && s == &slots_.back() && !upgrade_) {
     keep = false;  // nothing follows this response on this connection
   }
   if (s->expect_continue && !s->continue_sent && !s->body_complete) {
@@ -313,6 +313,10 @@ bool server_connection::start(request_id id, const response_start& r) {
   if (keep) {
     out += "Connection: keep-alive\r\nKeep-Alive: timeout=";
     out += std::to_string(limits_.keep_alive_timeout_s);
+    if (limits_.max_requests_per_socket != 0) {
+      out += ", max=";  // as Node says it: the limit, not what is left of it
+      out += std::to_string(limits_.max_requests_per_socket);
+    }
     out += "\r\n";
   } else {
     out += "Connection: close\r\n";
