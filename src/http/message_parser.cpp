@@ -451,7 +451,7 @@ parse_step message_parser::llhttp_error(int err) {
               detail != nullptr ? detail : "");
 }
 
-void message_parser::finish_head() noexcept {
+message_parser::head_facts message_parser::finish_head() noexcept {
   llhttp_t* p = native(parser_);
   head_.version_major = p->http_major;
   head_.version_minor = p->http_minor;
@@ -460,8 +460,19 @@ void message_parser::finish_head() noexcept {
   } else {
     head_.status = p->status_code;
   }
+  // One pass over the fields for what the checks need.
+  head_facts facts;
   for (header& h : head_.fields.fields()) {
     trim_trailing(h.value);
+    if (kind_ != message_kind::request) {
+      continue;
+    }
+    if (iequals(h.name, "host")) {
+      ++facts.hosts;
+    } else if (iequals(h.name, "expect") && !facts.expect) {
+      facts.expect = true;
+      head_.expect_continue = iequals(h.value, "100-continue");
+    }
   }
   head_.keep_alive = llhttp_should_keep_alive(p) != 0;
   head_.upgrade = p->upgrade != 0;
@@ -469,15 +480,11 @@ void message_parser::finish_head() noexcept {
   if ((p->flags & F_CONTENT_LENGTH) != 0) {
     head_.content_length = p->content_length;
   }
-  if (kind_ == message_kind::request) {
-    if (auto e = head_.fields.get("expect")) {
-      head_.expect_continue = iequals(*e, "100-continue");
-    }
-  }
+  return facts;
 }
 
 parse_step message_parser::complete_head(std::size_t consumed) {
-  finish_head();
+  const head_facts facts = finish_head();
   if (kind_ == message_kind::request) {
     if (!version_seen_) {
       return fail(400, "HPE_INVALID_VERSION", "HTTP/0.9 request line");
@@ -485,12 +492,12 @@ parse_step message_parser::complete_head(std::size_t consumed) {
     if (head_.version_major != 1) {
       return fail(505, "unsupported HTTP version", "HTTP major version other than 1");
     }
-    if (limits_.require_host && head_.version_minor >= 1 && head_.fields.count("host") != 1) {
-      return head_.fields.contains("host")
+    if (limits_.require_host && head_.version_minor >= 1 && facts.hosts != 1) {
+      return facts.hosts > 1
                  ? fail(400, "several Host fields", "HTTP/1.1 request with several Host fields")
                  : fail(400, "missing Host", "HTTP/1.1 request without Host");
     }
-    if (head_.fields.get("expect") && !head_.expect_continue) {
+    if (facts.expect && !head_.expect_continue) {
       return fail(417, "unsupported expectation", "Expect other than 100-continue");
     }
     if (head_.content_length && *head_.content_length > limits_.max_body_size) {

@@ -167,7 +167,12 @@ class message_parser {
   parse_step parse_body(std::string_view data);
   parse_step llhttp_error(int err);
   parse_step complete_head(std::size_t consumed);
-  void finish_head() noexcept;
+  struct head_facts {
+    std::size_t hosts = 0;  // Host fields
+    bool expect = false;    // an Expect field
+  };
+  /// Fills head_ from llhttp's state.
+  head_facts finish_head() noexcept;
   void begin_message() noexcept;
 
   // llhttp's parser struct, kept opaque so that this header needs no
