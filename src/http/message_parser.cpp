@@ -444,7 +444,7 @@ parse_step message_parser::llhttp_error(int err) {
               detail != nullptr ? detail : "");
 }
 
-message_parser::head_facts message_parser::finish_head() noexcept {
+message_parser::head_facts message_parser::finish_head() {
   llhttp_t* p = native(parser_);
   head_.version_major = p->http_major;
   head_.version_minor = p->http_minor;

@@ -172,7 +172,7 @@ class message_parser {
     bool expect = false;    // an Expect field
   };
   /// Fills head_ from llhttp's state.
-  head_facts finish_head() noexcept;
+  head_facts finish_head();  // allocates: the method name
   void begin_message() noexcept;
 
   // llhttp's parser struct, kept opaque so that this header needs no
