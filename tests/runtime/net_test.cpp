@@ -6,6 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <uv.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -300,6 +305,56 @@ TEST_F(Net, TheRestOfAWriteGoesThroughAWriteWrapTriggeredByTheSocket) {
               ElementsAre(init("WRITEWRAP", w, client.id()), "queued", before(w), "written",
                           after(w), destroy(w)));
   EXPECT_THAT(rec().activities_of_type("TickObject"), ::testing::IsEmpty());
+}
+
+// --- socket options ------------------------------------------------------------
+
+/// TCP_NODELAY of a socket, read from its file descriptor.
+bool no_delay_of(const net::socket& s) {
+  uv_os_fd_t fd = -1;
+  EXPECT_EQ(uv_fileno(reinterpret_cast<const uv_handle_t*>(s.native_handle()), &fd), 0);
+  int on = -1;
+  socklen_t len = sizeof on;
+  EXPECT_EQ(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+  return on != 0;
+}
+
+// As Node (noDelay defaults to true since v18): Nagle's algorithm is off on
+// accepted and on connected sockets, unless socket_options says otherwise.
+TEST_F(Net, AcceptedAndConnectedSocketsHaveNoDelayOn) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  std::vector<net::socket> accepted;
+  srv.on_connection([&](net::socket s) {
+    accepted.push_back(std::move(s));
+    if (accepted.size() == 2) {
+      srv.close();
+    }
+  });
+  net::socket with_default;
+  net::socket with_nagle;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+    ASSERT_FALSE(ec);
+    with_default = std::move(s);
+  });
+  net::connect("127.0.0.1", srv.port(), {.no_delay = false},
+               [&](std::error_code ec, net::socket s) {
+                 ASSERT_FALSE(ec);
+                 with_nagle = std::move(s);
+               });
+  loop().run();
+  ASSERT_EQ(accepted.size(), 2U);
+  EXPECT_TRUE(no_delay_of(accepted[0]));
+  EXPECT_TRUE(no_delay_of(accepted[1]));
+  EXPECT_TRUE(no_delay_of(with_default));
+  EXPECT_FALSE(no_delay_of(with_nagle));
+  with_nagle.set_no_delay(true);
+  EXPECT_TRUE(no_delay_of(with_nagle));
+  accepted[0].set_no_delay(false);
+  EXPECT_FALSE(no_delay_of(accepted[0]));
+  // Closed or empty: no handle.
+  with_default.close();
+  EXPECT_EQ(with_default.native_handle(), nullptr);
+  EXPECT_EQ(net::socket().native_handle(), nullptr);
 }
 
 TEST_F(Net, ContextFlowsThroughAcceptConnectReadAndWrite) {

@@ -373,6 +373,10 @@ void socket::set_no_delay(bool enable) {
   }
 }
 
+uv_tcp_t* socket::native_handle() const noexcept {
+  return s_ != nullptr && s_->open ? &s_->tcp : nullptr;
+}
+
 void socket::set_keep_alive(bool enable, std::chrono::seconds delay) {
   tcp_socket_state& s = require("set_keep_alive");
   if (s.open) {
