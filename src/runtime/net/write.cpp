@@ -49,24 +49,31 @@ class buffers {
   std::vector<uv_buf_t> many_;
 };
 
-/// What the kernel took of `data` at once: `written` bytes, and 0, UV_EAGAIN
-/// (nothing: the socket buffer is full, or a WRITEWRAP of this socket has
-/// not completed, whose data must go first) or an error (EPIPE...).
+/// Node's StreamBase::Write, its first step: hands the kernel what it takes
+/// of `data` at once (uv_try_write). Returns 0 if it took everything, the
+/// error of that attempt (EPIPE...), or 1: the rest, from `written` on, must
+/// be queued in a WRITEWRAP.
 int try_write(tcp_socket_state& s, std::string& data, std::size_t& written) {
   written = 0;
   // Until every earlier write's completion has run, a new one waits behind
   // it, so that completions run in the order of the writes (Node's Writable
   // has one write in flight at a time).
   if (s.buffered != 0) {
-    return UV_EAGAIN;
+    return 1;
   }
   const buffers bufs(data, 0);
   const int n = uv_try_write(s.stream(), bufs.data(), bufs.count());
+  if (n == UV_EAGAIN) {
+    return 1;
+  }
   if (n < 0) {
     return n;
   }
   written = static_cast<std::size_t>(n);
-  return 0;
+  if (written != 0) {
+    s.touch();
+  }
+  return written == data.size() ? 0 : 1;
 }
 
 /// One write() whose data the kernel did not take at once: WRITEWRAP,
@@ -195,20 +202,13 @@ void socket::write(std::string data, detail::unique_function<void(std::error_cod
     return;
   }
   std::size_t written = 0;
-  const int rc = detail::try_write(s, data, written);
-  if (rc == 0 && written == data.size()) {
-    s.touch();
-    detail::schedule_tick(*s.loop, [cb = std::move(cb)]() mutable { cb({}); });
-  } else if (rc < 0 && rc != UV_EAGAIN) {
+  if (const int rc = detail::try_write(s, data, written); rc <= 0) {
     detail::schedule_tick(*s.loop, [cb = std::move(cb), rc]() mutable {
-      cb(make_uv_error_code(rc));
+      cb(rc == 0 ? std::error_code() : make_uv_error_code(rc));
     });
-  } else {
-    if (written != 0) {
-      s.touch();
-    }
-    detail::queue_write(s, std::move(data), written, std::move(cb));
+    return;
   }
+  detail::queue_write(s, std::move(data), written, std::move(cb));
 }
 
 promise<void> socket::write(std::string data) {
@@ -219,17 +219,10 @@ promise<void> socket::write(std::string data) {
         uv_error(make_uv_error_code(UV_ECANCELED), "write", s.peer_name())));
   }
   std::size_t written = 0;
-  const int rc = detail::try_write(s, data, written);
-  if (rc == 0 && written == data.size()) {
-    s.touch();
-    return promise<void>::resolve();
-  }
-  if (rc < 0 && rc != UV_EAGAIN) {
-    return promise<void>::reject(
-        std::make_exception_ptr(uv_error(make_uv_error_code(rc), "write", s.peer_name())));
-  }
-  if (written != 0) {
-    s.touch();
+  if (const int rc = detail::try_write(s, data, written); rc <= 0) {
+    return rc == 0 ? promise<void>::resolve()
+                   : promise<void>::reject(std::make_exception_ptr(
+                         uv_error(make_uv_error_code(rc), "write", s.peer_name())));
   }
   auto [p, r] = make_promise<void>();
   detail::queue_write(s, std::move(data), written,
