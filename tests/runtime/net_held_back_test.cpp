@@ -35,6 +35,7 @@ namespace {
 using ::testing::ElementsAre;
 using tether::async_id;
 using tether::test::invocation_counts;
+using tether::test::raw_client;
 using tether::test::run_error;
 namespace net = tether::net;
 
@@ -70,34 +71,6 @@ class raw_listener {
   std::uint16_t port_ = 0;
 };
 
-/// A blocking POSIX client that never reads; reset() aborts with RST.
-class silent_client {
- public:
-  explicit silent_client(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  }
-  silent_client(const silent_client&) = delete;
-  silent_client& operator=(const silent_client&) = delete;
-  ~silent_client() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  void reset() {
-    linger l{1, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-    ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 /// More than Linux's send buffer (4 MiB at most) and the receive window of a
 /// peer that never reads take: a write of this size stays pending.
 constexpr std::size_t too_big_to_take = std::size_t{8} * 1024 * 1024;
@@ -120,7 +93,7 @@ class NetHeldBack : public tether::test::net_fixture {
   struct pending_write_and_end {
     net::server srv;
     net::socket conn;
-    std::optional<silent_client> peer;
+    std::optional<raw_client> peer;
     async_id write = 0;
     async_id end = 0;
   };
@@ -256,7 +229,7 @@ TEST_F(NetHeldBack, HeldBackCompletionsAreDroppedWhenTheLoopIsDestroyed) {
 // (ASan: no use after free), and the write fails with ECANCELED.
 TEST_F(NetHeldBack, AWriteHeldBackOutlivesItsSocketsClose) {
   net::server srv = net::server::listen("127.0.0.1", 0);
-  silent_client peer(srv.port());
+  raw_client peer(srv.port());
   net::socket conn;
   std::error_code write_error;
   srv.on_connection([&](net::socket s) {

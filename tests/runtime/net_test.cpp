@@ -215,8 +215,9 @@ TEST_F(Net, ShutdownWrapIsTriggeredByTheSocketAndSmallWritesNeedNoWriteWrap) {
 // Node's StreamBase::Write: uv_try_write first; a write the kernel took at
 // once creates no WRITEWRAP and its callback runs from a TickObject
 // (trigger: where write() was called), as Node's afterWriteDispatched ->
-// process.nextTick (Node: async-hooks/test-writewrap.js checks the WRITEWRAP
-// only for a write that could not complete at once).
+// process.nextTick (Node: async-hooks/test-writewrap.js, whose
+// conn.write('hi') creates no WRITEWRAP; it writes until one write does not
+// finish at once to see one).
 TEST_F(Net, AWriteTheKernelTakesAtOnceCompletesInATickObject) {
   net::server srv = net::server::listen("127.0.0.1", 0);
   net::socket peer;
