@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -324,6 +325,38 @@ TEST_F(NetIo, WritingToAClosedPeerFailsWithEpipeOrReset) {
   EXPECT_TRUE(b.is_fulfilled());
   EXPECT_TRUE(code == std::errc::broken_pipe || code == std::errc::connection_reset)
       << code.message();
+}
+
+// The first attempt of a write (uv_try_write) fails on a reset connection:
+// as in Node, no WRITEWRAP; the callback gets the error from a TickObject.
+TEST_F(NetIo, AWriteWhoseFirstAttemptFailsReportsItFromATickObject) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  raw_client peer(srv.port());
+  net::socket conn;
+  std::error_code code;
+  async_id in_cb = 0;
+  srv.on_connection([&](net::socket s) {
+    conn = std::move(s);
+    srv.close();
+    peer.reset();
+    // Wait until the RST has reached the socket (an event wait; the 10 s
+    // only keep a broken test from hanging).
+    uv_os_fd_t fd = -1;
+    ASSERT_EQ(uv_fileno(reinterpret_cast<const uv_handle_t*>(conn.native_handle()), &fd), 0);
+    pollfd p{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10'000), 1);
+    conn.write("x", [&](std::error_code ec) {
+      code = ec;
+      in_cb = execution_async_id();
+      conn.close();
+    });
+    EXPECT_EQ(conn.buffered_amount(), 0U);
+  });
+  loop().run();
+  EXPECT_TRUE(code == std::errc::broken_pipe || code == std::errc::connection_reset)
+      << code.message();
+  EXPECT_EQ(in_cb, last_id("TickObject"));
+  EXPECT_THAT(rec().activities_of_type("WRITEWRAP"), ::testing::IsEmpty());
 }
 
 TEST_F(NetIo, CloseFailsPendingOperationsWithEcanceled) {
