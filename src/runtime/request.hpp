@@ -4,23 +4,26 @@
 // lookups and queue_work jobs. A request is one heap object that is both
 // the libuv request and the resource reporting it (FSREQCALLBACK,
 // FSREQPROMISE, WRITEWRAP, SHUTDOWNWRAP, TCPCONNECTWRAP, GETADDRINFOREQWRAP,
-// QUEUEWORK), owned by a std::unique_ptr at every moment:
+// QUEUEWORK). Unless libuv or the loop's queue of held-back completions
+// holds it, a std::unique_ptr owns it:
 //
-//   start_request     the caller's unique_ptr: `init` in the calling context,
-//                     then the uv_* call; on success it is released to libuv
-//                     (req->data points at it).
-//   complete_request  the libuv completion callback, once it has recorded
-//                     libuv's result in the request: re-adopts it and hands
-//                     it to loop_core::run_callback, which holds it back while
-//                     the loop is stopping (an uncaught exception), destroys
-//                     it unrun while the loop is being destroyed, and
-//                     otherwise runs complete() in its callback scope, then
-//                     `destroy`, frees it, and drains ticks and microtasks.
-//   complete_soon     a request libuv refused, for calls that report every
-//                     error through their callback (never synchronously):
-//                     complete() from a microtask inside its scope, then
-//                     `destroy` and free (held back and dropped as any
-//                     microtask).
+//   start_request     takes the caller's unique_ptr: `init` in the calling
+//                     context, then the uv_* call; on success it is released
+//                     to libuv (req->data points at it), else destroyed.
+//   complete_request  the end of the libuv completion callback, once it has
+//                     recorded libuv's result in the request: re-adopts it
+//                     and hands it to loop_core::run_callback, which holds it
+//                     back while the loop is stopping (an uncaught
+//                     exception), destroys it unrun while the loop is being
+//                     destroyed, and otherwise runs complete() in its
+//                     callback scope, then `destroy`, frees it, and drains
+//                     ticks and microtasks.
+//   start_request_or_fail_soon
+//                     as start_request, for calls that report every error
+//                     through their callback: a refused request goes to
+//   complete_soon     complete() from a microtask inside its scope (never
+//                     synchronously), then `destroy` and free (held back and
+//                     dropped as any microtask).
 //
 // A request type R is a `resource` with
 //   loop_core* loop;             set by start_request
@@ -29,7 +32,8 @@
 //                                (the uncaught path); moves the callback out
 //                                before calling it
 //   ~R()                         releases what complete() did not take: it
-//                                also runs without complete() (teardown).
+//                                also runs without complete() (teardown)
+//   int status;                  for start_request_or_fail_soon: the refusal
 
 #include <uv.h>
 
