@@ -49,12 +49,14 @@ inline void wait_for_pending_io(event_loop& loop) {
 }
 
 /// A timer in the loop's third turn or later (after a poll phase: libuv
-/// watches the thread pool's wake-up fd, and a socket's requests, from the
-/// poll after they started) runs `release`, which makes a completion ready
-/// or starts an operation that completes at once; then `wait` until libuv's
-/// next poll phase will deliver it (by default: the loop's epoll fd is
-/// readable); queues a tick and an immediate (mark("tick"), mark("immediate"))
-/// and throws test_error(8). The completion then comes in the same loop turn.
+/// watches the thread pool's wake-up fd from its first poll phase on) runs
+/// `release`, which makes a completion ready or starts an operation that
+/// completes at once; then `wait` until libuv's next poll phase will deliver
+/// it (by default: the loop's epoll fd is readable); queues a tick and an
+/// immediate (mark("tick"), mark("immediate")) and throws test_error(8). The
+/// completion then comes in the same loop turn. A socket request started in
+/// a callback is watched from the next poll phase on, which may come after
+/// this timer: call this from an immediate after it.
 inline void throw_when_completion_is_ready(
     std::function<void(std::string)> mark, std::function<void()> release,
     std::function<void()> wait = [] { wait_for_pending_io(event_loop::current()); }) {

@@ -114,9 +114,14 @@ class NetHeldBack : public tether::test::net_fixture {
         p.conn.close();
       });
       p.end = last_id("SHUTDOWNWRAP");
-      throw_when_completion_is_ready([&p, also = std::move(also)] {
-        also();
-        p.peer->reset();
+      // libuv watches the socket for the pending write from the next poll
+      // phase on: this immediate comes after it (the one the helper sets
+      // would not: its timer may fire in the next turn's timers phase).
+      tether::set_immediate([this, &p, also = std::move(also)]() mutable {
+        throw_when_completion_is_ready([&p, also = std::move(also)] {
+          also();
+          p.peer->reset();
+        });
       });
     });
   }
