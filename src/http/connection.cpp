@@ -105,6 +105,11 @@ void connection::on_request_error(request_id id, int status) {
   }
 }
 
+void connection::on_upgrade(request_id, message_head&, std::string_view) {
+  // No handler is configured yet (server_limits::upgrade_handler and
+  // connect_handler stay false): never called.
+}
+
 exchange* connection::find(request_id id) const noexcept {
   for (exchange* ex : live_) {
     if (ex->rid() == id) {

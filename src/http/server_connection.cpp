@@ -70,6 +70,10 @@ void server_connection::process(std::string_view in) {
         break;
       case parse_event::head: {
         message_head& h = parser_.head();
+        if (h.upgrade && (h.method == "CONNECT" ? limits_.connect_handler : limits_.upgrade_handler)) {
+          upgrading_ = true;  // handed over at its end (the bytes after the head are not HTTP)
+          break;
+        }
         slot s;
         s.id = next_id_++;
         s.head_request = h.method == "HEAD";
@@ -88,6 +92,11 @@ void server_connection::process(std::string_view in) {
         }
         break;
       case parse_event::end: {
+        if (upgrading_) {
+          stop();
+          observer_.on_upgrade(next_id_++, parser_.head(), in);
+          return;
+        }
         if (!receiving_) {
           break;
         }
@@ -143,6 +152,37 @@ void server_connection::headers_timeout() {
   stop();
   backlog_.clear();
   push_error_response(408);
+}
+
+void server_connection::request_timeout() {
+  if (stopped_ || !parser_.in_message()) {
+    return;
+  }
+  if (parser_.in_head()) {
+    headers_timeout();
+    return;
+  }
+  // The body of `receiving_` is late: it becomes the 408 unless its
+  // response began (then the connection just closes after it).
+  stop();
+  backlog_.clear();
+  if (!receiving_) {
+    push_error_response(408);
+    return;
+  }
+  const request_id id = *receiving_;
+  receiving_.reset();
+  if (slot* s = find(id)) {
+    s->close_after = true;
+    if (!s->started) {
+      sink(*s) += serialize_error_response(408);
+      s->started = true;
+      observer_.on_request_error(id, 408);
+      finish_slot(id);
+      return;
+    }
+  }
+  observer_.on_request_error(id, 408);
 }
 
 void server_connection::on_parse_error() {

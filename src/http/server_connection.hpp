@@ -58,6 +58,12 @@ struct server_limits {
   std::uint32_t keep_alive_timeout_s = 5;
   /// The Date value of responses; tests pin it.
   std::string_view (*date)() = nullptr;  // null: http_date_now
+  /// The owner hands CONNECT / Upgrade requests over (on_upgrade) instead
+  /// of answering them as HTTP.
+  bool upgrade_handler = false;
+  bool connect_handler = false;
+  /// Requests served on one connection before it closes (0: unlimited).
+  std::size_t max_requests_per_socket = 0;
 };
 
 /// How a response starts.
@@ -79,6 +85,10 @@ class server_observer {
   /// Its body failed: `status` 413 or 400 (the connection answered it, or
   /// closes), or 0 when the client went away mid-body.
   virtual void on_request_error(request_id id, int status) = 0;
+  /// A CONNECT or Upgrade request's head is complete and the owner has a
+  /// handler for it: HTTP ends here (nothing more is parsed or read).
+  /// `rest`: the bytes received past the head (a view valid during the call).
+  virtual void on_upgrade(request_id id, message_head& head, std::string_view rest) = 0;
 
  protected:
   ~server_observer() = default;
@@ -98,6 +108,9 @@ class server_connection {
   void resume();
   /// The header timeout fired while a head was arriving: 408 and close.
   void headers_timeout();
+  /// The request timeout fired while a request (head or body) was arriving:
+  /// 408 and close.
+  void request_timeout();
 
   /// Starts the response to `id`; false if it has none to write any more
   /// (the connection failed or is closing, or it was answered already).
@@ -189,6 +202,7 @@ class server_connection {
   bool eof_ = false;      // the client closed while a backlog waited
   bool shutting_down_ = false;
   bool receiving_keeps_alive_ = false;
+  bool upgrading_ = false;  // the head being parsed is handed over at its end
 };
 
 }  // namespace tether::http::detail

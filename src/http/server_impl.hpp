@@ -130,6 +130,7 @@ class connection final : public server_observer, public std::enable_shared_from_
   void on_request_body(request_id id, std::string_view data) override;
   void on_request_end(request_id id) override;
   void on_request_error(request_id id, int status) override;
+  void on_upgrade(request_id id, message_head& head, std::string_view rest) override;
 
  private:
   exchange* find(request_id id) const noexcept;

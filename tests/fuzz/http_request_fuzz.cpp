@@ -120,6 +120,7 @@ struct answering_observer final : server_observer {
   void on_request_body(request_id, std::string_view) override {}
   void on_request_end(request_id) override {}
   void on_request_error(request_id, int) override {}
+  void on_upgrade(request_id, message_head&, std::string_view) override {}
 
   void answer(request_id id, std::string_view text) const {
     if (id % 3 == 0) {

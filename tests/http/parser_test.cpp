@@ -414,6 +414,9 @@ struct recorder final : server_observer {
   void on_request_error(request_id id, int status) override {
     events.push_back("error " + std::to_string(id) + " " + std::to_string(status));
   }
+  void on_upgrade(request_id id, message_head& head, std::string_view rest) override {
+    events.push_back("upgrade " + std::to_string(id) + " " + head.method + " " + std::string(rest));
+  }
 
   void respond(request_id id, int status, std::string_view body_text) const {
     response_start r;
