@@ -256,7 +256,7 @@ TEST_F(NetFlow, ConnectionsStayInTheKernelBacklogUntilAccepted) {
     }
     return count;
   };
-  EXPECT_EQ(accepted_here(), 0) << "connections were accepted into memory with nobody waiting";
+  ASSERT_EQ(accepted_here(), 0) << "connections were accepted into memory with nobody waiting";
 
   // Each client says which it is; accept() gets them in connection order.
   for (int i = 0; i < n; ++i) {
