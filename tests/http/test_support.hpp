@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <tether/async_hooks.hpp>
 #include <tether/http.hpp>
 #include <tether/net.hpp>
 #include <tether/promise.hpp>
@@ -96,6 +99,31 @@ inline promise<raw_result> raw_exchange(std::uint16_t port, std::string bytes,
   s.close();
   co_return out;
 }
+
+/// The most memory a server's connections held (server::buffered_bytes())
+/// at the end of any callback while it is alive: an async hook's `after`
+/// samples it, so no moment between two callbacks is missed. Holds a
+/// pointer to the server: destroy it first.
+class buffered_peak {
+ public:
+  explicit buffered_peak(const http::server& s)
+      : server_(&s), hook_(create_hook({.after = [this](async_id) { sample(); }})) {
+    hook_.enable();
+  }
+  buffered_peak(const buffered_peak&) = delete;
+  buffered_peak& operator=(const buffered_peak&) = delete;
+
+  std::size_t peak() const noexcept { return peak_; }
+  /// Starts over (after a warm-up, say).
+  void reset() noexcept { peak_ = 0; }
+
+ private:
+  void sample() noexcept { peak_ = std::max(peak_, server_->buffered_bytes()); }
+
+  const http::server* server_;
+  std::size_t peak_ = 0;
+  async_hook hook_;
+};
 
 class http_fixture : public net_fixture {
  protected:
