@@ -108,8 +108,9 @@ class request {
 
   /// The whole body. Sends "100 Continue" first if the client asked for it.
   /// Rejects with http::error: 413 over the body limit, 400 on bad chunk
-  /// framing (the connection answers those itself), 0 if the client went
-  /// away first. Each call yields the whole body (a copy).
+  /// framing, 408 when it is late (request_timeout; the connection answers
+  /// those itself), 0 if the client went away first. Each call yields the
+  /// whole body (a copy).
   [[nodiscard]] promise<std::string> body();
 
  private:

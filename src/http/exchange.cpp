@@ -133,10 +133,15 @@ void exchange::settled(std::exception_ptr e) noexcept {
 namespace {
 
 std::exception_ptr body_error(int status) {
-  return std::make_exception_ptr(error(
-      status, status == 413 ? "tether: the request body is over the server's max_body_size"
-              : status == 0 ? "tether: the client closed the connection before the body ended"
-                            : "tether: malformed request body"));
+  const char* what = "tether: malformed request body";
+  if (status == 413) {
+    what = "tether: the request body is over the server's max_body_size";
+  } else if (status == 408) {
+    what = "tether: the request body did not arrive within the server's request_timeout";
+  } else if (status == 0) {
+    what = "tether: the client closed the connection before the body ended";
+  }
+  return std::make_exception_ptr(error(status, what));
 }
 
 }  // namespace
