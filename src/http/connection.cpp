@@ -25,17 +25,21 @@ constexpr std::uint64_t linger_ms = 2000;
 // read). Requests rarely span pieces, so this costs nothing in the usual case.
 constexpr std::size_t feed_piece = 1024;
 
+thread_local std::size_t alive = 0;
+
 }  // namespace
 
 std::uint64_t loop_now() { return event_loop::current().now(); }
+std::size_t live_connections() noexcept { return alive; }
 
 connection::connection(std::shared_ptr<server_state> server, net::socket sock)
     : server_(std::move(server)), sock_(std::move(sock)),
       high_water_mark_(std::max<std::size_t>(1, server_->options.high_water_mark)) {
   core_.emplace(*this, server_->limits);
+  ++alive;
 }
 
-connection::~connection() = default;
+connection::~connection() { --alive; }
 
 void connection::start() {
   self_ = shared_from_this();

@@ -242,6 +242,11 @@ class connection final : public server_observer, public std::enable_shared_from_
   bool closed_ = false;
 };
 
+/// Connection objects alive on this thread: open, or closed and still
+/// referenced by an exchange whose handler runs (tests check that a
+/// connection is gone, with everything it held, once its client is).
+std::size_t live_connections() noexcept;
+
 /// The current loop's now(), in ms.
 std::uint64_t loop_now();
 

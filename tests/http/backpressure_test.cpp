@@ -18,6 +18,7 @@
 #include <tether/promise.hpp>
 #include <tether/timers.hpp>
 
+#include "http/server_impl.hpp"
 #include "http/test_support.hpp"
 
 namespace {
@@ -118,6 +119,7 @@ TEST_F(HttpBackpressure, PipeliningClientThatNeverReadsIsHeldAtTheHighWaterMark)
   std::size_t handled_when_stalled = 0;
   std::size_t held_when_stalled = 0;
   std::size_t held_after_close = 1;
+  std::size_t alive_after_close = 1;
   http::client_response other;
   auto attack = [&]() -> promise<> {
     std::string flood;
@@ -131,8 +133,9 @@ TEST_F(HttpBackpressure, PipeliningClientThatNeverReadsIsHeldAtTheHighWaterMark)
     held_when_stalled = srv.buffered_bytes();
     other = co_await http::fetch("GET", url(srv));  // meanwhile, another client
     s.close();                                      // the attacker goes
-    co_await wait_until([&] { return srv.connections() == 0; });
+    co_await wait_until([&] { return http::detail::live_connections() == 0; });
     held_after_close = srv.buffered_bytes();
+    alive_after_close = http::detail::live_connections();
     srv.close();
   };
   auto done = attack();
@@ -144,6 +147,7 @@ TEST_F(HttpBackpressure, PipeliningClientThatNeverReadsIsHeldAtTheHighWaterMark)
   EXPECT_EQ(other.status, 200);
   EXPECT_EQ(other.body, answer);
   EXPECT_EQ(held_after_close, 0u);
+  EXPECT_EQ(alive_after_close, 0u);  // the connection and all it held are gone
   std::printf("[ measured ] pipelining non-reader: %zu answered before the stall, peak held %zu bytes "
               "(bound %zu)\n", handled_when_stalled, peak.peak(), bound);
 }
@@ -179,6 +183,7 @@ TEST_F(HttpBackpressure, SlowReaderOfLargeAnswersHoldsOneWritePerResponse) {
   http::client_response other;
   raw_result got;
   std::size_t held_after_close = 1;
+  std::size_t alive_after_close = 1;
   auto slow = [&]() -> promise<> {
     net::socket s = co_await net::connect("127.0.0.1", srv.port());
     co_await s.write("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -201,8 +206,9 @@ TEST_F(HttpBackpressure, SlowReaderOfLargeAnswersHoldsOneWritePerResponse) {
       }
     }
     s.close();
-    co_await wait_until([&] { return srv.connections() == 0; });
+    co_await wait_until([&] { return http::detail::live_connections() == 0; });
     held_after_close = srv.buffered_bytes();
+    alive_after_close = http::detail::live_connections();
     srv.close();
   };
   auto done = slow();
@@ -222,8 +228,45 @@ TEST_F(HttpBackpressure, SlowReaderOfLargeAnswersHoldsOneWritePerResponse) {
     }
   }
   EXPECT_EQ(held_after_close, 0u);
+  EXPECT_EQ(alive_after_close, 0u);
   std::printf("[ measured ] slow reader of 3 x 8 MiB: peak held %zu bytes (bound %zu)\n", peak.peak(),
               bound);
+}
+
+// The slow reader goes away while all three handlers wait in write(): the
+// waiting writes resolve (what follows is dropped), the handlers finish,
+// and the connection is gone with everything it held.
+TEST_F(HttpBackpressure, AClientThatGoesMidResponseReleasesTheConnection) {
+  constexpr std::size_t pieces = 128;
+  int finished = 0;
+  http::server srv = http::server::listen("127.0.0.1", 0, [&](http::request&, http::response& res) -> promise<> {
+    for (std::size_t i = 0; i < pieces; ++i) {
+      co_await res.write(std::string(64 * KiB, 'x'));
+    }
+    co_await res.end();
+    ++finished;
+  });
+  std::size_t held_when_stalled = 0;
+  std::size_t alive_after = 1;
+  auto slow = [&]() -> promise<> {
+    {
+      net::socket s = co_await net::connect("127.0.0.1", srv.port());
+      co_await s.write("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+      co_await until_stalled([&] { return srv.buffered_bytes(); });
+      held_when_stalled = srv.buffered_bytes();
+    }  // closed
+    co_await wait_until([&] { return finished == 3 && http::detail::live_connections() == 0; });
+    alive_after = http::detail::live_connections();
+    srv.close();
+  };
+  auto done = slow();
+  loop().run();
+  EXPECT_GT(held_when_stalled, 64 * KiB);
+  EXPECT_EQ(finished, 3);
+  EXPECT_EQ(alive_after, 0u);
+  EXPECT_EQ(srv.buffered_bytes(), 0u);
 }
 
 /// A flood sent by `next_piece` (empty: done) while reading: what came back
