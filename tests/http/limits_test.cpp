@@ -54,7 +54,7 @@ TEST_F(HttpLimits, RequestWhoseBodyIsLateGets408) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   ASSERT_EQ(got.responses.size(), 1u);
   EXPECT_EQ(got.responses[0].status, 408);
   EXPECT_TRUE(got.closed);
@@ -79,7 +79,7 @@ TEST_F(HttpLimits, RequestTimeoutDoesNotLimitTheResponse) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, "slow but fine");
 }
@@ -120,7 +120,7 @@ TEST_F(HttpLimits, ConnectionsOverMaxConnectionsAreClosedAtOnce) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_TRUE(third.closed);
   EXPECT_TRUE(third.responses.empty());
   EXPECT_EQ(open_with_three, 2u);
@@ -153,7 +153,7 @@ TEST_F(HttpLimits, MaxRequestsPerSocketClosesAfterTheLast) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_EQ(handled, 2);
   ASSERT_GE(got.responses.size(), 2u);
   EXPECT_EQ(got.responses[0].status, 200);

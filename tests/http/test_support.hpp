@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +16,7 @@
 #include <tether/http.hpp>
 #include <tether/net.hpp>
 #include <tether/promise.hpp>
+#include <tether/timers.hpp>
 #include <tether/uv_error.hpp>
 
 #include "http/message_parser.hpp"
@@ -127,6 +129,23 @@ class buffered_peak {
 
 class http_fixture : public net_fixture {
  protected:
+  /// Runs the loop, stopping it after `limit` if it has not ended by then,
+  /// so that a bug that leaves a client waiting fails the test instead of
+  /// hanging it. True if the loop ended by itself.
+  bool run_for(std::chrono::milliseconds limit) {
+    bool expired = false;
+    timeout guard = set_timeout(
+        [&] {
+          expired = true;
+          stop_loop();
+        },
+        limit);
+    guard.unref();
+    loop().run();
+    clear_timeout(guard);
+    return !expired;
+  }
+
   /// Ends the loop's run() when `p` settles (the server would keep it
   /// going), rethrowing a rejection as a test failure.
   template <class T>

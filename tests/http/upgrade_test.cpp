@@ -97,7 +97,7 @@ TEST_F(HttpUpgrade, UpgradeHandsOverTheSocketAndTheBytesPastTheHead) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_TRUE(done.is_fulfilled());
   EXPECT_EQ(got, std::string(switching) + "hello world");
   EXPECT_THAT(seen, ElementsAre("GET /chat upgrade=echo rest=hello"));
@@ -145,7 +145,7 @@ TEST_F(HttpUpgrade, EveryByteAfterTheHeadReachesTheHandler) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   ASSERT_GT(payload.size(), 2048u);
   // One write on loopback arrives as one read: all of it is past the head.
   EXPECT_EQ(rest_seen, payload);
@@ -176,7 +176,7 @@ TEST_F(HttpUpgrade, EarlierPipelinedResponsesGoOutBeforeTheHandOver) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_THAT(order, ElementsAre("first answered", "upgrade handler"));
   tether::test::raw_result first;
   tether::test::parse_responses(got.substr(0, got.find("HTTP/1.1 101")), first);
@@ -203,7 +203,7 @@ TEST_F(HttpUpgrade, ConnectHandsOverTheSocket) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_EQ(target, "example.com:443");
   EXPECT_EQ(got, "HTTP/1.1 200 Connection Established\r\n\r\ntunnel:\x16\x03\x01");
 }
@@ -227,7 +227,7 @@ TEST_F(HttpUpgrade, WithoutHandlersUpgradeIsARequestAndConnectGets405) {
     srv.close();
   };
   auto done = client();
-  loop().run();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   ASSERT_EQ(upgrade.responses.size(), 1u);
   EXPECT_EQ(upgrade.responses[0].status, 200);
   EXPECT_EQ(upgrade.responses[0].body, "plain");
