@@ -161,8 +161,12 @@ TEST_F(HttpUpgrade, EarlierPipelinedResponsesGoOutBeforeTheHandOver) {
     order.push_back("first answered");
     co_await res.end("first");
   });
+  async_id handler_trigger = 0;
+  async_id socket_id = 0;
   srv.on_upgrade([&](http::request& req, net::socket s, std::string rest) -> promise<> {
     order.push_back("upgrade handler");
+    handler_trigger = trigger_async_id();
+    socket_id = s.id();
     co_await echo_upgrade{seen}(req, std::move(s), std::move(rest));
   });
   std::string got;
@@ -178,11 +182,46 @@ TEST_F(HttpUpgrade, EarlierPipelinedResponsesGoOutBeforeTheHandOver) {
   auto done = client();
   ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_THAT(order, ElementsAre("first answered", "upgrade handler"));
+  // Handed over from the first response's end, not from a read: still
+  // triggered by the connection's TCPWRAP.
+  EXPECT_EQ(handler_trigger, socket_id);
   tether::test::raw_result first;
   tether::test::parse_responses(got.substr(0, got.find("HTTP/1.1 101")), first);
   ASSERT_EQ(first.responses.size(), 1u);
   EXPECT_EQ(first.responses[0].body, "first");
   EXPECT_EQ(got.substr(got.find("HTTP/1.1 101")), std::string(switching) + "ping");
+}
+
+// The snippet of docs/http.md ("Upgrade and CONNECT"), as printed there.
+TEST_F(HttpUpgrade, DocsSnippetEchoesAfterTheSwitch) {
+  http::server srv = http::server::listen("127.0.0.1", 0, [](http::request&, http::response& res) {
+    return res.end();
+  });
+  // --- docs/http.md ---
+  srv.on_upgrade([](tether::http::request& req, tether::net::socket s,
+                    std::string head) -> tether::promise<> {
+    co_await s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " +
+                     std::string(req.header("upgrade")) + "\r\nConnection: Upgrade\r\n\r\n");
+    co_await s.write(std::move(head));   // echo what came with the request...
+    for (std::string in; !(in = co_await s.read()).empty();) {
+      co_await s.write(std::move(in));   // ...and everything after it
+    }
+    co_await s.end();
+  });
+  // --- end ---
+  std::string got;
+  auto client = [&]() -> promise<> {
+    net::socket c = co_await net::connect("127.0.0.1", srv.port());
+    co_await c.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nab");
+    co_await read_at_least(c, got, switching.size() + 2);
+    co_await c.write("cd");
+    co_await c.end();
+    co_await read_at_least(c, got, SIZE_MAX);
+    srv.close();
+  };
+  auto done = client();
+  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
+  EXPECT_EQ(got, std::string(switching) + "abcd");
 }
 
 TEST_F(HttpUpgrade, ConnectHandsOverTheSocket) {
