@@ -29,8 +29,6 @@ write_basic_package_version_file(
   COMPATIBILITY SameMajorVersion)
 
 # Build-tree package: -Dtether_DIR=<build dir> works without installing.
-configure_file("${PROJECT_SOURCE_DIR}/cmake/Findhttp_parser.cmake"
-  "${PROJECT_BINARY_DIR}/Findhttp_parser.cmake" COPYONLY)
 export(TARGETS ${tether_package_targets}
   NAMESPACE tether::
   FILE "${PROJECT_BINARY_DIR}/tetherTargets.cmake")
@@ -56,5 +54,4 @@ install(EXPORT tetherTargets
 install(FILES
   "${PROJECT_BINARY_DIR}/tetherConfig.cmake"
   "${PROJECT_BINARY_DIR}/tetherConfigVersion.cmake"
-  "${PROJECT_SOURCE_DIR}/cmake/Findhttp_parser.cmake"
   DESTINATION "${TETHER_CMAKE_PACKAGE_DIR}")

@@ -13,7 +13,6 @@ packages=(
   libgmock-dev
   libbenchmark-dev
   libuv1-dev          # tether::runtime
-  libhttp-parser-dev  # tether::http (until llhttp replaces it)
   node-llhttp         # tether::http: llhttp's C sources (Node's parser)
   wrk                 # make bench: the HTTP benchmark
   nginx-light         # make bench: the HTTP benchmark's raw-speed anchor

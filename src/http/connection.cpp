@@ -130,6 +130,12 @@ std::size_t connection::feed(std::string_view data) {
     upgrade_->rest.append(data.substr(used));  // the new protocol's first bytes
     return data.size();
   }
+  if (core_->upgrading()) {
+    // An upgrade waits for the responses before it: the state machine keeps
+    // these for its `rest`.
+    in_core([&](server_connection& c) { c.feed(data.substr(used)); });
+    return data.size();
+  }
   if (!core_->wants_read() && core_->held_input() == 0) {
     return data.size();  // the state machine stopped for good: nobody reads these
   }
@@ -140,7 +146,6 @@ std::size_t connection::feed(std::string_view data) {
 
 void connection::on_request(request_id id, message_head& head) {
   fresh_ = false;
-  receiving_body_ = id;
   std::shared_ptr<exchange> ex;
   try {
     ex = std::make_shared<exchange>(shared_from_this(), id, std::move(head), sock_.id(), context_);
@@ -159,19 +164,13 @@ void connection::on_request_body(request_id id, std::string_view data) {
 }
 
 void connection::on_request_end(request_id id) {
-  if (receiving_body_ == id) {
-    receiving_body_.reset();
-    request_started_ = 0;  // the next request's time starts with its first byte
-  }
+  request_started_ = 0;  // the next request's time starts with its first byte
   if (exchange* ex = find(id)) {
     ex->on_end();
   }
 }
 
 void connection::on_request_error(request_id id, int status) {
-  if (receiving_body_ == id) {
-    receiving_body_.reset();
-  }
   if (exchange* ex = find(id)) {
     ex->on_error(status);
   }
@@ -179,7 +178,8 @@ void connection::on_request_error(request_id id, int status) {
 
 void connection::on_upgrade(request_id id, message_head& head, std::string_view rest) {
   fresh_ = false;
-  // Handed over by pump() once the responses before it are out.
+  // The responses before it are complete (the state machine waited for
+  // them): pump() writes them and hands the socket over.
   upgrade_.emplace(pending_upgrade{id, std::move(head), std::string(rest)});
 }
 
@@ -276,8 +276,8 @@ void connection::update_reading() {
   // too: then the end() callback closes, once our last bytes are out).
   bool want = !eof_;
   if (!ending_) {
-    want = !eof_ && !upgrade_ && unfed_pos_ == unfed_.size() && core_->wants_read() &&
-           !output_full();
+    want = !eof_ && !upgrade_ && !core_->upgrading() && unfed_pos_ == unfed_.size() &&
+           core_->wants_read() && !output_full();
   }
   if (want == !sock_.is_paused()) {
     return;
@@ -337,10 +337,8 @@ void connection::release_writers() noexcept {
 // --- upgrade / CONNECT ---------------------------------------------------------
 
 void connection::hand_over() {
-  // The responses to requests pipelined before it go out first.
-  if (core_->in_flight() != 0 && !core_->at_front(upgrade_->id)) {
-    return;
-  }
+  // The responses before it are in the socket's queue (flush()): the
+  // handler's writes follow them.
   const std::shared_ptr<connection> keep = shared_from_this();
   pending_upgrade u = std::move(*upgrade_);
   upgrade_.reset();
@@ -438,7 +436,7 @@ void connection::update_deadlines(std::uint64_t now) {
   // connection) until its body has ended.
   const bool waiting_for_first = fresh_ && core_->idle();
   const bool in_head = core_->receiving_head() || waiting_for_first;
-  if (!in_head && !receiving_body_) {
+  if (!in_head && !core_->receiving_request()) {
     request_started_ = 0;
   } else if (request_started_ == 0) {
     request_started_ = waiting_for_first ? accepted_at_ : now;

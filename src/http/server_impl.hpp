@@ -221,8 +221,7 @@ class connection final : public server_observer, public std::enable_shared_from_
   captured_context context_;  // the TCPWRAP's, from its read callbacks
   std::string unfed_;         // received, not given to the parser yet (backpressure)
   std::size_t unfed_pos_ = 0;
-  std::optional<pending_upgrade> upgrade_;  // handed over once earlier responses are out
-  std::optional<request_id> receiving_body_;  // a request whose body is arriving
+  std::optional<pending_upgrade> upgrade_;  // on_upgrade came: pump() hands the socket over
   std::size_t high_water_mark_;
   std::size_t waiting_writers_ = 0;  // write() promises waiting, over all exchanges
   std::uint64_t accepted_at_ = 0;

@@ -340,7 +340,7 @@ TEST_F(HttpBackpressure, ChunkExtensionFloodGets413AndHoldsNoMemory) {
   auto run = [&]() -> promise<> {
     const std::string ext = ";x=" + std::string(60'000, 'e');
     auto attack = flood(srv.port(), "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-                        [&] { return "1" + ext + "\r\na\r\n"; }, 4 * 1024 * KiB);
+                        [&] { return "1" + ext + "\r\na\r\n"; }, 256 * KiB);  // an answer must come before the client stops
     other = co_await http::fetch("GET", url(srv));
     got = co_await attack;
     srv.close();
@@ -352,9 +352,8 @@ TEST_F(HttpBackpressure, ChunkExtensionFloodGets413AndHoldsNoMemory) {
   ASSERT_EQ(got.answer.responses.size(), 1u) << "no answer after " << got.sent << " bytes of extensions";
   EXPECT_EQ(got.answer.responses[0].status, 413);
   EXPECT_TRUE(got.answer.closed);
-  EXPECT_LT(got.sent, 1024 * KiB);
-  std::printf("[ measured ] chunk-extension flood: answered after %zu bytes sent, peak held %zu bytes "
-              "(bound %zu)\n", got.sent, peak.peak(), bound);
+  std::printf("[ measured ] chunk-extension flood: 413 (client sent %zu bytes, it stops past "
+              "256 KiB), peak held %zu bytes (bound %zu)\n", got.sent, peak.peak(), bound);
 }
 
 // A chunked body whose trailer section never ends: trailers count under
@@ -383,7 +382,7 @@ TEST_F(HttpBackpressure, TrailerFloodGets431AndHoldsNoMemory) {
                           }
                           return p;
                         },
-                        4 * 1024 * KiB);
+                        256 * KiB);  // an answer must come before the client stops
     other = co_await http::fetch("GET", url(srv));
     got = co_await attack;
     srv.close();
@@ -395,9 +394,8 @@ TEST_F(HttpBackpressure, TrailerFloodGets431AndHoldsNoMemory) {
   ASSERT_EQ(got.answer.responses.size(), 1u) << "no answer after " << got.sent << " bytes of trailers";
   EXPECT_EQ(got.answer.responses[0].status, 431);
   EXPECT_TRUE(got.answer.closed);
-  EXPECT_LT(got.sent, 1024 * KiB);
-  std::printf("[ measured ] trailer flood: answered after %zu bytes sent, peak held %zu bytes (bound "
-              "%zu)\n", got.sent, peak.peak(), bound);
+  std::printf("[ measured ] trailer flood: 431 (client sent %zu bytes, it stops past 256 KiB), "
+              "peak held %zu bytes (bound %zu)\n", got.sent, peak.peak(), bound);
 }
 
 }  // namespace
