@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import re
 import shutil
 import signal
 import socket
@@ -30,7 +29,7 @@ import subprocess
 import sys
 import time
 
-BENCH_DIR = pathlib.Path(__file__).resolve().parent
+from run import BENCH_DIR, start_reporting  # bench/http/run.py, beside this file
 
 
 def rss_kib(pid: int) -> int:
@@ -39,16 +38,6 @@ def rss_kib(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def start(cmd: list[str]) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline() if proc.stdout else ""
-    m = re.match(r"listening (\d+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"{' '.join(cmd)}: expected 'listening <port>', got {line!r}")
-    return proc, int(m.group(1))
 
 
 def warm_up(port: int) -> None:
@@ -115,7 +104,7 @@ def main() -> int:
     print("| --- | --- | ---: | ---: | ---: |")
     for name, cmd in servers.items():
         for what, (request, repeat) in attacks.items():
-            proc, port = start(cmd)
+            proc, port = start_reporting(cmd)
             try:
                 warm_up(port)
                 before = rss_kib(proc.pid)

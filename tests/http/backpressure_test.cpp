@@ -319,14 +319,15 @@ promise<flood_result> flood(std::uint16_t port, std::string head,
   co_return out;
 }
 
-// 1-byte chunks, each with 60 KB of chunk extension: Node 20 answers 413
-// once a message's extensions pass 16 KiB. Nothing of the flood is kept:
-// bound one read (64 KiB) + the high-water mark.
-TEST_F(HttpBackpressure, ChunkExtensionFloodGets413AndHoldsNoMemory) {
+/// A flood on one connection (`head`, then `next_piece()` until the server
+/// answers or 256 KiB went out) against a server whose handler reads the
+/// body, with a request on another connection meanwhile: the flood gets
+/// `status` and a close, the other request its answer, and the server never
+/// holds more than one read (64 KiB) + the high-water mark.
+void expect_flood_refused(tether::test::http_fixture& f, const char* what, std::string head,
+                          std::function<std::string()> next_piece, int status) {
   constexpr std::size_t bound = 64 * KiB + 16 * KiB;
-  int handled = 0;
-  http::server srv = http::server::listen("127.0.0.1", 0, [&](http::request& req, http::response& res) -> promise<> {
-    ++handled;
+  http::server srv = http::server::listen("127.0.0.1", 0, [](http::request& req, http::response& res) -> promise<> {
     std::string body;
     try {
       body = co_await req.body();
@@ -338,64 +339,41 @@ TEST_F(HttpBackpressure, ChunkExtensionFloodGets413AndHoldsNoMemory) {
   flood_result got;
   http::client_response other;
   auto run = [&]() -> promise<> {
-    const std::string ext = ";x=" + std::string(60'000, 'e');
-    auto attack = flood(srv.port(), "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-                        [&] { return "1" + ext + "\r\na\r\n"; }, 256 * KiB);  // an answer must come before the client stops
-    other = co_await http::fetch("GET", url(srv));
+    auto attack = flood(srv.port(), std::move(head), std::move(next_piece), 256 * KiB);
+    other = co_await http::fetch("GET", "127.0.0.1:" + std::to_string(srv.port()) + "/");
     got = co_await attack;
     srv.close();
   };
   auto done = run();
-  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
+  ASSERT_TRUE(f.run_for(20s)) << "the test did not finish: a client still waits";
   EXPECT_EQ(other.status, 200);
   EXPECT_LE(peak.peak(), bound);
-  ASSERT_EQ(got.answer.responses.size(), 1u) << "no answer after " << got.sent << " bytes of extensions";
-  EXPECT_EQ(got.answer.responses[0].status, 413);
+  ASSERT_EQ(got.answer.responses.size(), 1u) << "no answer after " << got.sent << " bytes";
+  EXPECT_EQ(got.answer.responses[0].status, status);
   EXPECT_TRUE(got.answer.closed);
-  std::printf("[ measured ] chunk-extension flood: 413 (client sent %zu bytes, it stops past "
-              "256 KiB), peak held %zu bytes (bound %zu)\n", got.sent, peak.peak(), bound);
+  std::printf("[ measured ] %s: %d (client sent %zu bytes, it stops past 256 KiB), peak held %zu "
+              "bytes (bound %zu)\n", what, status, got.sent, peak.peak(), bound);
+}
+
+// 1-byte chunks, each with 60 KB of chunk extension: Node 20 answers 413
+// once a message's extensions pass 16 KiB. Nothing of the flood is kept.
+TEST_F(HttpBackpressure, ChunkExtensionFloodGets413AndHoldsNoMemory) {
+  const std::string ext = ";x=" + std::string(60'000, 'e');
+  expect_flood_refused(*this, "chunk-extension flood",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                       [&] { return "1" + ext + "\r\na\r\n"; }, 413);
 }
 
 // A chunked body whose trailer section never ends: trailers count under
 // max_header_size (16 KiB) as headers do, so Node 20 answers 431.
 TEST_F(HttpBackpressure, TrailerFloodGets431AndHoldsNoMemory) {
-  constexpr std::size_t bound = 64 * KiB + 16 * KiB;
-  http::server srv = http::server::listen("127.0.0.1", 0, [&](http::request& req, http::response& res) -> promise<> {
-    std::string body;
-    try {
-      body = co_await req.body();
-    } catch (const http::error&) {
-    }
-    co_await res.end("got " + std::to_string(body.size()));
-  });
-  buffered_peak peak(srv);
-  flood_result got;
-  http::client_response other;
-  auto run = [&]() -> promise<> {
-    const std::string line = "X-Trailer: " + std::string(100, 't') + "\r\n";
-    auto attack = flood(srv.port(),
-                        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n",
-                        [&] {
-                          std::string p;
-                          for (int i = 0; i < 100; ++i) {
-                            p += line;
-                          }
-                          return p;
-                        },
-                        256 * KiB);  // an answer must come before the client stops
-    other = co_await http::fetch("GET", url(srv));
-    got = co_await attack;
-    srv.close();
-  };
-  auto done = run();
-  ASSERT_TRUE(run_for(20s)) << "the test did not finish: a client still waits";
-  EXPECT_EQ(other.status, 200);
-  EXPECT_LE(peak.peak(), bound);
-  ASSERT_EQ(got.answer.responses.size(), 1u) << "no answer after " << got.sent << " bytes of trailers";
-  EXPECT_EQ(got.answer.responses[0].status, 431);
-  EXPECT_TRUE(got.answer.closed);
-  std::printf("[ measured ] trailer flood: 431 (client sent %zu bytes, it stops past 256 KiB), "
-              "peak held %zu bytes (bound %zu)\n", got.sent, peak.peak(), bound);
+  std::string lines;
+  for (int i = 0; i < 100; ++i) {
+    lines += "X-Trailer: " + std::string(100, 't') + "\r\n";
+  }
+  expect_flood_refused(*this, "trailer flood",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n",
+                       [&] { return lines; }, 431);
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ class buffered_peak {
 };
 
 class http_fixture : public net_fixture {
- protected:
+ public:
   /// Runs the loop, stopping it after `limit` if it has not ended by then,
   /// so that a bug that leaves a client waiting fails the test instead of
   /// hanging it. True if the loop ended by itself.
@@ -145,6 +145,8 @@ class http_fixture : public net_fixture {
     clear_timeout(guard);
     return !expired;
   }
+
+ protected:
 
   /// Ends the loop's run() when `p` settles (the server would keep it
   /// going), rethrowing a rejection as a test failure.
