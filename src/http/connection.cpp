@@ -234,6 +234,9 @@ void connection::pump() {
     }
     if (!closed_ && unfed_pos_ < unfed_.size() && can_feed()) {
       const std::size_t used = feed(std::string_view(unfed_).substr(unfed_pos_));
+      if (closed_) {
+        break;  // release_buffers() took unfed_
+      }
       unfed_pos_ += used;
       if (unfed_pos_ == unfed_.size()) {
         unfed_.clear();  // keeps its capacity for the next hold-up
