@@ -7,6 +7,7 @@
 //                    async_local_storage that the handler reads back, and
 //                    one counting hook (init/before/after/destroy/
 //                    promise_resolve) is enabled
+// GET /big answers 256 MiB, 64 KiB per awaited write (bench/http/attack.py).
 // Prints "listening <port>" once ready; runs until SIGTERM/SIGINT.
 
 #include <signal.h>
@@ -42,6 +43,16 @@ tether::promise<void> respond(tether::http::response& res, std::uint64_t id) {
   return res.end("hello " + std::to_string(id) + "\n");
 }
 
+// GET /big: 256 MiB written 64 KiB at a time, each write awaited (what
+// bench/http/attack.py's slow reader asks for).
+tether::promise<void> big(tether::http::response& res) {
+  const std::string piece(64 * 1024, 'x');
+  for (int i = 0; i < 4096; ++i) {
+    co_await res.write(piece);
+  }
+  co_await res.end();
+}
+
 void on_signal(int) {
   char line[96];
   const int n = std::snprintf(line, sizeof line, "tether_http_server: %llu requests, %llu hook events\n",
@@ -74,13 +85,15 @@ int main(int argc, char** argv) {
   tether::http::handler handler;
   if (mode == "context") {
     counter.enable();
-    handler = [](tether::http::request&, tether::http::response& res) {
-      return context.run(request_context{++requests}, [&res] {
-        return respond(res, context.get_store()->request_id);
+    handler = [](tether::http::request& req, tether::http::response& res) {
+      return context.run(request_context{++requests}, [&req, &res] {
+        return req.path() == "/big" ? big(res) : respond(res, context.get_store()->request_id);
       });
     };
   } else {
-    handler = [](tether::http::request&, tether::http::response& res) { return respond(res, ++requests); };
+    handler = [](tether::http::request& req, tether::http::response& res) {
+      return req.path() == "/big" ? big(res) : respond(res, ++requests);
+    };
   }
 
   tether::event_loop loop;

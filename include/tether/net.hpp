@@ -45,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <tether/async_hooks.hpp>
@@ -118,6 +119,21 @@ class socket {
   /// Callback forms (Node-style): the same operations; `cb` runs in the
   /// same scope as the promise form settles in.
   void read(detail::unique_function<void(std::error_code, std::string)> cb);
+
+  /// Flowing mode (Node's 'data' events), for protocol parsers: reading
+  /// starts, and `cb` runs inside the socket's scope for every chunk
+  /// received (at most 64 KiB), with a view valid only during the call (no
+  /// copy, no allocation per read), then once with an empty view at the
+  /// end: `ec` empty for the peer's FIN, else the read error. Never called
+  /// after close(). While it is set, read() throws usage_error;
+  /// on_data(nullptr) returns to read() (reading paused until then). `cb` may
+  /// pause, replace or clear itself, or close the socket.
+  void on_data(detail::unique_function<void(std::error_code, std::string_view)> cb);
+  /// Flowing mode: stops reading (uv_read_stop) so that TCP holds the peer
+  /// back, until resume(). No-op outside flowing mode.
+  void pause() noexcept;
+  void resume();
+  bool is_paused() const noexcept;
   void write(std::string data, detail::unique_function<void(std::error_code)> cb);
   void end(detail::unique_function<void(std::error_code)> cb);
 
@@ -184,18 +200,21 @@ class server {
   address local_address() const;
 
   /// The next accepted connection, in arrival order. Its TCPWRAP's init
-  /// (trigger = the server) fires when libuv reports the connection; the
-  /// promise resolves inside the server's scope. Connections that arrive
-  /// while nobody waits are queued. Several accept()s may wait at once.
-  /// Rejects with uv_error ECANCELED once the server is closed.
+  /// (trigger = the server) fires when the connection is taken from the
+  /// kernel; the promise resolves inside the server's scope. Connections
+  /// that arrive while nobody waits stay in the kernel's listen backlog
+  /// (libuv holds the first and stops polling the listener), so a server
+  /// that stops accepting holds no memory for them and, once `backlog` is
+  /// full, the kernel holds clients back. Several accept()s may wait at
+  /// once. Rejects with uv_error ECANCELED once the server is closed.
   [[nodiscard]] promise<net::socket> accept();
   /// Callback form: on_connection runs in the server's scope for every new
-  /// connection (Node's 'connection'), queued ones first; mutually exclusive
-  /// with accept() (usage_error).
+  /// connection (Node's 'connection'), a waiting one first; mutually
+  /// exclusive with accept() (usage_error).
   void on_connection(detail::unique_function<void(net::socket)> cb);
 
   /// Stops listening (uv_close); waiting accept()s reject with ECANCELED and
-  /// queued connections are closed. Idempotent.
+  /// connections not accepted yet are closed. Idempotent.
   void close() noexcept;
   bool listening() const noexcept;
   async_id id() const noexcept;

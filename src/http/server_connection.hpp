@@ -181,6 +181,23 @@ class server_connection {
   /// The status of the parse error, if one happened (0 otherwise).
   int error_status() const noexcept { return parser_.error_status(); }
   std::string_view error_reason() const noexcept { return parser_.error_reason(); }
+  /// Response bytes held in memory: not taken yet, or waiting behind an
+  /// earlier response (what the owner's backpressure counts).
+  std::size_t held_output() const noexcept {
+    std::size_t n = output_.size();
+    for (const slot& s : slots_) {
+      n += s.out.size();
+    }
+    return n;
+  }
+  /// Received bytes held: not parsed yet (backpressure), or past an
+  /// upgrade's head while it waits for the responses before it.
+  std::size_t held_input() const noexcept {
+    return backlog_.size() + (upgrade_ ? upgrade_->rest.size() : 0);
+  }
+  /// A CONNECT/Upgrade head waits for the responses before it: feed() keeps
+  /// what arrives for on_upgrade's `rest`.
+  bool upgrading() const noexcept { return upgrade_.has_value(); }
 
  private:
   enum class framing : std::uint8_t { none, length, chunked, until_close };

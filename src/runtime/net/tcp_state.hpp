@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -31,6 +32,7 @@
 namespace tether::detail {
 
 using read_callback = unique_function<void(std::error_code, std::string)>;
+using data_callback = unique_function<void(std::error_code, std::string_view)>;
 using status_callback = unique_function<void(std::error_code)>;
 using connect_callback = unique_function<void(std::error_code, net::socket)>;
 using lookup_callback = unique_function<void(std::error_code, std::vector<net::address>)>;
@@ -102,11 +104,14 @@ struct tcp_socket_state final : resource, handle_owner {
 
   // Read side (socket.cpp).
   read_callback reader;  // the read() waiting, if any
+  data_callback on_data;  // flowing mode: every chunk (moved out while it runs)
   std::string stash;     // received while nobody read; reading is paused
   int read_end = 0;      // sticky: UV_EOF or a read error
   bool has_stash = false;
   bool reading = false;       // uv_read_start active
   bool delivery_due = false;  // a complete_soon of the reader is queued
+  bool flowing = false;       // on_data() mode (Node's 'data' events)
+  bool paused = false;        // flowing mode: pause()d
 
   // Write side (write.cpp).
   std::size_t buffered = 0;
@@ -157,13 +162,16 @@ struct tcp_server_state final : resource, handle_owner {
   void close_on_teardown() noexcept override { start_close(); }
   void release_owner() noexcept;
   void maybe_free() noexcept;
-  /// Hands queued connections to waiting accept()s / on_connection.
+  /// Hands the pending connection to a waiting accept() / on_connection.
   void pump();
 
   uv_tcp_t tcp{};
   loop_core* loop = nullptr;
   std::deque<connect_callback> waiters;  // accept()s, FIFO
-  std::deque<net::socket> backlog;       // accepted, nobody waiting yet
+  // libuv took a connection from the kernel that nobody waited for: it holds
+  // it (and stops polling the listener) until uv_accept, so the connections
+  // after it stay in the kernel's listen backlog, not in memory here.
+  bool pending = false;
   unique_function<void(net::socket)> on_connection;
   std::string where;  // "host:port" as given to listen()
   bool owned = false;
