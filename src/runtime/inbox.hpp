@@ -43,6 +43,37 @@
 
 namespace tether::detail {
 
+/// A uv_async_t that any thread may signal for as long as it is bound, and
+/// that no thread signals once unbind() has returned (see above).
+class wake_gate {
+ public:
+  /// Consumer thread: wakes go to `a` from now on.
+  void bind(uv_async_t* a) noexcept { async_.store(a, std::memory_order_seq_cst); }
+
+  /// Consumer thread: no wake reaches the handle after this returns (it may
+  /// then be closed). Waits for wakers already inside: each makes at most
+  /// one uv_async_send.
+  void unbind() noexcept {
+    async_.store(nullptr, std::memory_order_seq_cst);
+    while (wakers_.load(std::memory_order_seq_cst) != 0) {
+      std::this_thread::yield();
+    }
+  }
+
+  /// Any thread: signals the bound handle, if any (libuv coalesces signals).
+  void wake() noexcept {
+    wakers_.fetch_add(1, std::memory_order_seq_cst);
+    if (uv_async_t* a = async_.load(std::memory_order_seq_cst); a != nullptr) {
+      uv_async_send(a);
+    }
+    wakers_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+ private:
+  std::atomic<uv_async_t*> async_{nullptr};
+  std::atomic<std::uint32_t> wakers_{0};
+};
+
 class inbox {
  public:
   enum class admit : unsigned char { ok, closed, full };
@@ -113,27 +144,10 @@ class inbox {
   /// Closed, and every place given back: nothing can arrive any more.
   bool drained() const noexcept { return state_.load(std::memory_order_acquire) == closed_bit; }
 
-  /// Consumer thread: wakes go to `a` from now on.
-  void bind(uv_async_t* a) noexcept { async_.store(a, std::memory_order_seq_cst); }
-
-  /// Consumer thread: no wake reaches the handle after this returns (it may
-  /// then be closed). Waits for wakers already inside: each makes at most
-  /// one uv_async_send.
-  void unbind() noexcept {
-    async_.store(nullptr, std::memory_order_seq_cst);
-    while (wakers_.load(std::memory_order_seq_cst) != 0) {
-      std::this_thread::yield();
-    }
-  }
-
-  /// Any thread: signals the bound handle, if any (libuv coalesces signals).
-  void wake() noexcept {
-    wakers_.fetch_add(1, std::memory_order_seq_cst);
-    if (uv_async_t* a = async_.load(std::memory_order_seq_cst); a != nullptr) {
-      uv_async_send(a);
-    }
-    wakers_.fetch_sub(1, std::memory_order_seq_cst);
-  }
+  /// The consumer's handle (wake_gate::bind / unbind, on the consumer's
+  /// thread); push() signals it.
+  wake_gate& gate() noexcept { return gate_; }
+  void wake() noexcept { gate_.wake(); }
 
   /// Frees every node `list` (as returned by take()) holds, unrun.
   static void dispose_all(inbox_node* list) noexcept {
@@ -150,8 +164,7 @@ class inbox {
 
   std::atomic<std::uint64_t> state_{0};  // places taken | closed_bit
   std::atomic<inbox_node*> head_{nullptr};
-  std::atomic<uv_async_t*> async_{nullptr};
-  std::atomic<std::uint32_t> wakers_{0};
+  wake_gate gate_;
 };
 
 /// A FIFO of nodes the consumer has taken but not yet finished (loop

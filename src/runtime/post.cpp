@@ -40,7 +40,7 @@ post_queue::post_queue(loop_core& loop) : loop_(&loop), capacity_(event_loop::de
   async_.data = this;
   // Unref'd: queued posts and holds ref it (update_ref), nothing else.
   uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
-  inbox_.bind(&async_);
+  inbox_.gate().bind(&async_);
   loop.add_handle_owner(*this);
 }
 
@@ -144,7 +144,7 @@ void post_queue::release_hold() noexcept {
 
 void post_queue::close_on_teardown() noexcept {
   inbox_.close();   // post() returns false from now on
-  inbox_.unbind();  // no wake reaches the handle any more
+  inbox_.gate().unbind();  // no wake reaches the handle any more
   inbox::dispose_all(batch_.release());
   inbox::dispose_all(inbox_.take());
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
