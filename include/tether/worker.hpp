@@ -266,7 +266,7 @@ class message_channel {
 /// Options of a worker.
 struct worker_options {
   /// The worker thread's name (pthread_setname_np; Linux keeps 15 bytes).
-  std::string name;
+  std::string name{};
 };
 
 namespace detail {

@@ -73,6 +73,9 @@ int loop_core::run() {
                       "return from the callback instead");
   }
   running_ = true;
+  if (started_ns_ == 0) {
+    started_ns_ = uv_hrtime();
+  }
   struct reset_running {
     bool& flag;
     ~reset_running() { flag = false; }

@@ -190,6 +190,9 @@ class loop_core {
   }
 
   bool stopping() const noexcept { return stopping_; }
+  /// uv_hrtime() when run() was first called (0: never), for
+  /// performance::event_loop_utilization().
+  std::uint64_t started_ns() const noexcept { return started_ns_; }
   /// True while the loop is being destroyed: an I/O or work completion that
   /// libuv delivers now frees its request and emits destroy, but runs no user
   /// callback (the objects it captured may already be gone).
@@ -276,6 +279,7 @@ class loop_core {
   std::deque<unique_function<void()>> deferred_;  // completions held back while stopping
   bool stopping_ = false;
   bool running_ = false;
+  std::uint64_t started_ns_ = 0;
   bool closing_ = false;
 };
 
