@@ -228,7 +228,8 @@ TEST_F(MessagePort, HandlersRunInTheContextCapturedWhenTheChannelWasMade) {
   als.run(42, [&] { ch.emplace(); });
   int seen = 0;
   ch->port2.on_message([&](int) {
-    seen = *als.get_store();
+    const int* store = als.get_store();
+    seen = store != nullptr ? *store : -1;
     ch->port2.close();
   });
   EXPECT_TRUE(ch->port1.post_message(1));

@@ -321,7 +321,8 @@ TEST(PostThreads, TwoLoopsPingPong) {
   int count = 0;
   int last_store = 0;
   std::function<void()> ping = [&] {
-    last_store = *als.get_store();
+    const int* store = als.get_store();
+    last_store = store != nullptr ? *store : -1;
     if (++count == rounds) {
       hold.release();
       there.post([&] { pong_hold->release(); });

@@ -114,6 +114,20 @@ void recompute_observed() noexcept {
   tl.observed = m;
 }
 
+void flush();
+
+// One Immediate per thread delivers to every pending observer. None while
+// the loop is being destroyed (a destroy hook may measure then): the
+// entries stay buffered for the next loop on this thread.
+void queue_flush() {
+  loop_core* loop = current_core_if_any();
+  if (tl.flush_queued || loop == nullptr || loop->closing()) {
+    return;
+  }
+  tl.flush_queued = true;
+  set_immediate([] { flush(); });
+}
+
 void flush() {
   tl.flush_queued = false;
   std::vector<std::shared_ptr<observer_state>> batch = std::move(tl.pending);
@@ -140,9 +154,8 @@ void flush() {
           tl.pending.insert(tl.pending.begin(), batch[j]);
         }
       }
-      if (!tl.pending.empty() && !tl.flush_queued && current_core_if_any() != nullptr) {
-        tl.flush_queued = true;
-        set_immediate([] { flush(); });
+      if (!tl.pending.empty()) {
+        queue_flush();
       }
       throw;
     }
@@ -150,15 +163,11 @@ void flush() {
 }
 
 void make_pending(const std::shared_ptr<observer_state>& o) {
-  if (o->pending) {
-    return;
+  if (!o->pending) {
+    o->pending = true;
+    tl.pending.push_back(o);
   }
-  o->pending = true;
-  tl.pending.push_back(o);
-  if (!tl.flush_queued && current_core_if_any() != nullptr) {
-    tl.flush_queued = true;
-    set_immediate([] { flush(); });
-  }
+  queue_flush();
 }
 
 void buffer_for(observer_state& o, const performance_entry& e) {
