@@ -53,8 +53,10 @@ namespace tether {
 /// Options of a message_channel.
 struct message_channel_options {
   /// Messages that may wait, unread, at each port; post_message returns
-  /// false beyond (Node's ports are unbounded). At least 1.
-  std::size_t capacity = 65536;
+  /// false beyond (Node's ports are unbounded). At least 1. The default
+  /// keeps a busy channel's messages in cache (bench/README.md: 1 KiB
+  /// strings cost 5x more per message at 65536, in page faults).
+  std::size_t capacity = 4096;
 };
 
 namespace detail {
