@@ -58,11 +58,13 @@ bench: deps
 	  --clock cpu --stat min --repetitions 5
 	# HTTP: tether's server and Node's under the same wrk load (req/s).
 	python3 bench/http/run.py --build-dir build/release
+	# Threads: post and message ports beside raw libuv and Node's worker_threads.
+	python3 bench/threads/run.py --build-dir build/release --stat min
 	# Other layers: their own Google Benchmark binaries (baselines inside).
 	@shopt -s nullglob; \
 	for b in build/release/bench/*_bench; do \
 	  case "$$(basename $$b)" in \
-	    tether_core_bench|tether_runtime_bench|tether_uv_bench) continue;; \
+	    tether_core_bench|tether_runtime_bench|tether_uv_bench|tether_threads_bench) continue;; \
 	  esac; \
 	  [ -x "$$b" ] || continue; \
 	  echo "==> $$b"; "$$b"; \

@@ -177,6 +177,26 @@ class loop_core {
         });
   }
 
+  /// event_loop::run_callback: run_callback without the after-scope step;
+  /// nested inside another callback, the drain is left to that one (it
+  /// drains when it ends, as Node's CallbackScope).
+  template <class F>
+  void run_user_callback(resource& r, F&& body) noexcept {
+    const bool nested = tls.current != nullptr;
+    invoke_in_scope(r, body);
+    if (!nested) {
+      drain();
+    }
+  }
+
+  /// Stops run() the way an uncaught exception does, without one: no more
+  /// user code runs in this loop turn, run() returns 0, the work left stays
+  /// queued (a worker's terminate() and this_worker::exit()).
+  void stop() noexcept {
+    stopping_ = true;
+    uv_stop(&loop_);
+  }
+
   void add_handle_owner(handle_owner& o) noexcept;
   void remove_handle_owner(handle_owner& o) noexcept;
 
@@ -196,6 +216,9 @@ class loop_core {
   }
 
   bool stopping() const noexcept { return stopping_; }
+  /// uv_hrtime() when run() was first called (0: never), for
+  /// performance::event_loop_utilization().
+  std::uint64_t started_ns() const noexcept { return started_ns_; }
   /// True while the loop is being destroyed: an I/O or work completion that
   /// libuv delivers now frees its request and emits destroy, but runs no user
   /// callback (the objects it captured may already be gone).
@@ -282,6 +305,7 @@ class loop_core {
   std::deque<unique_function<void()>> deferred_;  // completions held back while stopping
   bool stopping_ = false;
   bool running_ = false;
+  std::uint64_t started_ns_ = 0;
   bool closing_ = false;
 };
 
