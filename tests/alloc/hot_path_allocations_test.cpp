@@ -22,6 +22,7 @@
 
 #include <tether/async_hooks.hpp>
 #include <tether/async_local_storage.hpp>
+#include <tether/detail/hook_dispatch.hpp>
 #include <tether/integration.hpp>
 
 // --- counting operator new/delete ---------------------------------------------
@@ -353,6 +354,29 @@ TEST_F(HotPathAllocations, CountingHookAddsNoAllocationPerEvent) {
   EXPECT_EQ(events, 4u);
   EXPECT_EQ(d.allocations, 0u);
   EXPECT_EQ(d.deallocations, 0u);
+}
+
+// The resource observer tether::stack_trace rides on: installed, it adds a
+// call per init and destroy and nothing else; removed, the event bits it
+// raised are clear again, so an init no longer leaves the inline fast path.
+std::uint64_t observed_events = 0;
+void count_observed(tether::resource&) noexcept { ++observed_events; }
+constexpr tether::detail::resource_observer counting_observer{&count_observed, &count_observed};
+
+TEST_F(HotPathAllocations, ResourceObserverAddsNoAllocationPerEvent) {
+  observed_events = 0;
+  tether::detail::set_resource_observer(&counting_observer);
+  const allocation_delta d = count_allocations([&] {
+    op o;
+    tether::emit_init(o, "Job");
+    { tether::callback_scope scope(o); }
+    tether::emit_destroy(o);
+  });
+  tether::detail::set_resource_observer(nullptr);
+  EXPECT_EQ(observed_events, 2u);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+  EXPECT_EQ(tether::detail::active_hook_events.load(), 0u);
 }
 
 // --- what does allocate, pinned ----------------------------------------------
