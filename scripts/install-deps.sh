@@ -19,6 +19,8 @@ packages=(
   libclang-rt-14-dev  # make test: libFuzzer and the sanitizer runtimes for clang
   libasio-dev         # tether::asio (standalone Asio)
   libboost-dev        # tether::asio (Boost.Asio)
+  libdw-dev           # tether::stack_trace (symbolization, frame checks)
+  libunwind-dev       # tether::stack_trace (stacks without frame pointers)
 )
 
 # Node is only needed for the bench/node comparisons; it may come from
