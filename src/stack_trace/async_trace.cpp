@@ -93,15 +93,24 @@ void append_frame(std::string& out, const stack_frame& f) {
   out += ")\n";
 }
 
-/// Returns how many frames were printed.
+/// Returns how many frames were printed. A frame that repeats the one just
+/// printed (same function and line: a coroutine's body right after the call
+/// that started it) is printed once.
 std::size_t append_visible(std::string& out, const std::vector<stack_frame>& frames,
                            bool show_internal) {
   std::size_t printed = 0;
+  const stack_frame* last = nullptr;
   for (const stack_frame& f : frames) {
-    if (show_internal || !f.internal) {
-      append_frame(out, f);
-      ++printed;
+    if (!show_internal && f.internal) {
+      continue;
     }
+    if (last != nullptr && !f.function.empty() && f.function == last->function &&
+        f.file == last->file && f.line == last->line) {
+      continue;
+    }
+    append_frame(out, f);
+    last = &f;
+    ++printed;
   }
   return printed;
 }

@@ -40,14 +40,30 @@ std::string without_clone_suffix(std::string name) {
   return name;
 }
 
+/// GCC's coroutine bodies demangle as "f(f(int)::_Z1fi.Frame*)" (the
+/// actor, taking the coroutine frame): print them as the coroutine, "f(int)".
+std::string as_coroutine(std::string name) {
+  constexpr std::string_view frame_suffix = ".Frame*)";
+  if (name.size() < frame_suffix.size() ||
+      name.compare(name.size() - frame_suffix.size(), frame_suffix.size(), frame_suffix) != 0) {
+    return name;
+  }
+  const std::size_t open = name.find('(');
+  const std::size_t frame_type = name.rfind("::_Z");
+  if (open == std::string::npos || frame_type == std::string::npos || frame_type < open) {
+    return name;
+  }
+  return name.substr(open + 1, frame_type - open - 1);
+}
+
 std::string demangle(const char* name) {
   if (name == nullptr) {
     return {};
   }
   int status = 0;
   std::unique_ptr<char, free_deleter> out(abi::__cxa_demangle(name, nullptr, nullptr, &status));
-  return without_clone_suffix(status == 0 && out != nullptr ? std::string(out.get())
-                                                            : std::string(name));
+  return as_coroutine(without_clone_suffix(status == 0 && out != nullptr ? std::string(out.get())
+                                                                         : std::string(name)));
 }
 
 /// A DIE's name as printed: its demangled linkage name if it has one (full
@@ -62,8 +78,45 @@ std::string die_function_name(Dwarf_Die* die) {
       }
     }
   }
+  // No linkage name (lambdas' call operators, often): qualify the plain
+  // name with the scopes around its declaration, "main::<lambda()>::operator()".
   const char* name = dwarf_diename(die);
-  return name != nullptr ? std::string(name) : std::string();
+  if (name == nullptr) {
+    return {};
+  }
+  Dwarf_Die origin_memory;
+  Dwarf_Die* origin = die;
+  for (const unsigned at : {DW_AT_abstract_origin, DW_AT_specification}) {
+    if (dwarf_attr(origin, at, &attr) != nullptr && dwarf_formref_die(&attr, &origin_memory)) {
+      origin = &origin_memory;
+    }
+  }
+  std::string qualified;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(origin, &scopes);
+  std::unique_ptr<Dwarf_Die, free_deleter> owner(scopes);
+  for (int i = n - 1; i >= 1; --i) {  // [0] is the DIE itself, [n - 1] the CU
+    switch (dwarf_tag(&scopes[i])) {
+      case DW_TAG_namespace: {
+        const char* scope = dwarf_diename(&scopes[i]);
+        qualified += scope != nullptr ? scope : "(anonymous namespace)";
+        qualified += "::";
+        break;
+      }
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+      case DW_TAG_subprogram: {
+        const char* scope = dwarf_diename(&scopes[i]);
+        qualified += scope != nullptr ? scope : "{lambda}";  // closures have no name
+        qualified += "::";
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return qualified + name;
 }
 
 std::string call_site_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
