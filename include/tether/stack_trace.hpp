@@ -33,7 +33,8 @@
 //   throwing callback, a coroutine body, an unhandled rejection, queue_work's
 //   function) gets the trace of that moment attached; async_trace_of() reads
 //   it back; an uncaught one is printed with its trace before the process
-//   terminates. with_async_trace() attaches one anywhere else.
+//   terminates. with_async_trace() attaches one anywhere else, and
+//   throw_with_async_trace() at the throw site itself.
 //
 // Thread-safe: capture runs on every thread, traces may be taken, copied and
 // printed anywhere. Nothing here creates an async resource.
@@ -43,6 +44,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tether/resource.hpp>
@@ -68,8 +70,9 @@ struct stack_trace_options {
   /// Return addresses kept per stack, 1..64.
   std::size_t frames = 16;
   /// Creation hops kept and printed (the current resource counts as one),
-  /// and awaiters printed; 0..64.
-  std::size_t hops = 8;
+  /// and awaiters printed; 0..64. Hops the runtime makes on its own count
+  /// too (fs::read_file is four requests, each created in the one before).
+  std::size_t hops = 16;
   /// Capture one init in N (1: all). The others keep their creator's chain,
   /// so traces skip them but stay connected.
   std::uint32_t sample_every = 1;
@@ -161,6 +164,15 @@ std::exception_ptr with_async_trace(std::exception_ptr e);
 /// The trace attached to `e` (by with_async_trace or the runtime); empty if
 /// none.
 async_trace async_trace_of(const std::exception_ptr& e);
+
+/// `throw e;` with the trace of the throw site attached: its stack is the
+/// thrower's (the runtime attaches one only once the exception has left
+/// user code, unwound). For errors whose origin matters more than the cost
+/// of a trace (microseconds).
+template <class E>
+[[noreturn]] void throw_with_async_trace(E&& e) {
+  std::rethrow_exception(with_async_trace(std::make_exception_ptr(std::forward<E>(e))));
+}
 
 /// Opt-in: on SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT, writes to stderr
 /// the signal, the crashing stack and its async chain as raw addresses

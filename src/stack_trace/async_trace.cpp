@@ -2,6 +2,7 @@
 
 #include <tether/stack_trace.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 #include <utility>
@@ -199,23 +200,48 @@ std::string to_string(const async_trace& trace, const stack_trace_options& optio
   }
   const bool show = options.show_internal_frames;
   detail::append_visible(out, trace.frames(), show);
-  for (const async_hop& hop : trace.hops()) {
-    out += "-- ";
-    if (hop.what == async_hop::kind::awaited_by) {
-      out += "awaited by ";
+  // Hops the runtime made on its own (all frames internal: the requests of
+  // fs::read_file, each created in the callback of the one before) are
+  // listed on one line, "-- FSREQCALLBACK 6, 5, 4 created inside tether".
+  std::string internal_run;
+  std::string_view run_type;
+  auto flush_run = [&] {
+    if (!internal_run.empty()) {
+      out += "-- " + internal_run + " created inside tether\n";
+      internal_run.clear();
+      run_type = {};
     }
-    out += hop.type.empty() ? std::string("(unknown type)") : hop.type;
-    out += ' ';
-    out += std::to_string(hop.id);
+  };
+  for (const async_hop& hop : trace.hops()) {
+    const std::string type = hop.type.empty() ? std::string("(unknown type)") : hop.type;
+    const bool awaiter = hop.what == async_hop::kind::awaited_by;
+    if (!show && !awaiter && hop.recorded &&
+        std::none_of(hop.frames.begin(), hop.frames.end(),
+                     [](const stack_frame& f) { return !f.internal; })) {
+      if (!internal_run.empty()) {
+        internal_run += ", ";
+      }
+      if (type != run_type) {
+        internal_run += type + " ";
+      }
+      internal_run += std::to_string(hop.id);
+      run_type = hop.type;
+      continue;
+    }
+    flush_run();
+    out += "-- ";
+    out += awaiter ? "awaited by " : "";
+    out += type + " " + std::to_string(hop.id);
     if (!hop.recorded) {
       out += " (no stack recorded)\n";
       continue;
     }
-    out += hop.what == async_hop::kind::awaited_by ? " at:\n" : " created at:\n";
+    out += awaiter ? " at:\n" : " created at:\n";
     if (detail::append_visible(out, hop.frames, show) == 0) {
       out += "    (only internal frames; show_internal_frames prints them)\n";
     }
   }
+  flush_run();
   if (trace.truncated()) {
     out += "-- older hops not kept (hop limit " + std::to_string(trace.data()->hops) + ")\n";
   }

@@ -21,7 +21,7 @@ namespace tether::detail {
 struct capture_settings {
   std::atomic<bool> enabled{false};
   std::atomic<std::uint32_t> frames{16};
-  std::atomic<std::uint32_t> hops{8};
+  std::atomic<std::uint32_t> hops{16};
   std::atomic<std::uint32_t> sample_every{1};
   std::atomic<stack_walk> walk{stack_walk::automatic};
   std::atomic<bool> show_internal_frames{false};

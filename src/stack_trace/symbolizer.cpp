@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "stack_trace/module_map.hpp"
 
@@ -48,12 +51,36 @@ std::string as_coroutine(std::string name) {
       name.compare(name.size() - frame_suffix.size(), frame_suffix.size(), frame_suffix) != 0) {
     return name;
   }
-  const std::size_t open = name.find('(');
+  // The parameter list's '(' matches the final ')'.
+  std::size_t open = name.size() - 1;
+  for (int depth = 0; open > 0; --open) {
+    depth += name[open] == ')' ? 1 : name[open] == '(' ? -1 : 0;
+    if (depth == 0) {
+      break;
+    }
+  }
   const std::size_t frame_type = name.rfind("::_Z");
-  if (open == std::string::npos || frame_type == std::string::npos || frame_type < open) {
+  if (frame_type == std::string::npos || frame_type <= open) {
     return name;
   }
   return name.substr(open + 1, frame_type - open - 1);
+}
+
+/// libstdc++'s spelled-out string types, as people write them.
+std::string with_short_type_names(std::string name) {
+  static constexpr std::pair<std::string_view, std::string_view> spellings[] = {
+      {"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+       "std::string"},
+      {"std::basic_string_view<char, std::char_traits<char> >", "std::string_view"},
+      {"std::__cxx11::", "std::"},
+  };
+  for (const auto& [long_form, short_form] : spellings) {
+    for (std::size_t at = name.find(long_form); at != std::string::npos;
+         at = name.find(long_form, at + short_form.size())) {
+      name.replace(at, long_form.size(), short_form);
+    }
+  }
+  return name;
 }
 
 std::string demangle(const char* name) {
@@ -62,8 +89,8 @@ std::string demangle(const char* name) {
   }
   int status = 0;
   std::unique_ptr<char, free_deleter> out(abi::__cxa_demangle(name, nullptr, nullptr, &status));
-  return as_coroutine(without_clone_suffix(status == 0 && out != nullptr ? std::string(out.get())
-                                                                         : std::string(name)));
+  return with_short_type_names(as_coroutine(without_clone_suffix(
+      status == 0 && out != nullptr ? std::string(out.get()) : std::string(name))));
 }
 
 /// A DIE's name as printed: its demangled linkage name if it has one (full
@@ -119,6 +146,12 @@ std::string die_function_name(Dwarf_Die* die) {
   return qualified + name;
 }
 
+/// "/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/x.h"
+/// (clang's spelling of libstdc++'s headers) -> "/usr/include/c++/12/x.h".
+std::string normal_path(const char* path) {
+  return std::filesystem::path(path).lexically_normal().string();
+}
+
 std::string call_site_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
   Dwarf_Attribute attr;
   Dwarf_Word index = 0;
@@ -131,7 +164,7 @@ std::string call_site_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
     return {};
   }
   const char* file = dwarf_filesrc(files, index, nullptr, nullptr);
-  return file != nullptr ? std::string(file) : std::string();
+  return file != nullptr ? normal_path(file) : std::string();
 }
 
 unsigned call_site_line(Dwarf_Die* inlined) {
@@ -141,6 +174,71 @@ unsigned call_site_line(Dwarf_Die* inlined) {
     return 0;
   }
   return static_cast<unsigned>(line);
+}
+
+/// Appends, outermost first, the DIEs under `parent` that contain `pc`
+/// (subprograms, inlined calls, lexical blocks), looking inside namespaces
+/// and classes for subprograms. Returns true if one was found.
+bool containing_dies(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& path) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) {
+    return false;
+  }
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_namespace:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+        if (containing_dies(&child, pc, path)) {
+          return true;
+        }
+        break;
+      case DW_TAG_subprogram:
+      case DW_TAG_inlined_subroutine:
+      case DW_TAG_lexical_block:
+        if (dwarf_haspc(&child, pc) == 1) {
+          path.push_back(child);
+          containing_dies(&child, pc, path);
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+/// The inlined calls at `pc`, innermost first. dwarf_getscopes answers for
+/// GCC's output; for clang's it leaves the concrete function after the first
+/// inlined call (it goes on with the abstract definition's scopes), so then
+/// the unit is searched directly.
+void inline_chain(Dwarf_Die* cu, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, pc, &scopes);
+  std::unique_ptr<Dwarf_Die, free_deleter> owner(scopes);
+  bool reached_function = false;
+  for (int i = 0; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine) {
+      out.push_back(scopes[i]);
+    } else if (tag == DW_TAG_subprogram) {
+      reached_function = true;
+      break;
+    }
+  }
+  if (reached_function || out.empty()) {
+    return;
+  }
+  out.clear();
+  std::vector<Dwarf_Die> path;
+  containing_dies(cu, pc, path);
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    if (dwarf_tag(&*it) == DW_TAG_inlined_subroutine) {
+      out.push_back(*it);
+    }
+  }
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) noexcept {
@@ -252,38 +350,57 @@ void symbolizer::lookup(std::uintptr_t address, bool exact, std::vector<stack_fr
   const char* symbol_name =
       dwfl_module_addrinfo(mod, pc, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
 
+  // The compilation unit: from .debug_aranges, or by asking each unit
+  // whether it covers the address. clang emits no .debug_aranges, and in a
+  // program mixing its units with GCC's, libdw 0.188 answers from the GCC
+  // units' aranges with a wrong unit: check the answer.
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &bias);
+  Dwarf_Die cu_memory;
+  if (cu != nullptr && dwarf_haspc(cu, pc - bias) != 1) {
+    cu = nullptr;
+  }
+  if (cu == nullptr) {
+    Dwarf_Addr unit_bias = 0;
+    for (Dwarf_Die* unit = dwfl_module_nextcu(mod, nullptr, &unit_bias); unit != nullptr;
+         unit = dwfl_module_nextcu(mod, unit, &unit_bias)) {
+      if (dwarf_haspc(unit, pc - unit_bias) == 1) {
+        cu_memory = *unit;
+        cu = &cu_memory;
+        bias = unit_bias;
+        break;
+      }
+    }
+  }
+
   std::string file;
   unsigned line = 0;
-  if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc)) {
-    int lineno = 0;
-    if (const char* f = dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-      file = f;
-      line = lineno > 0 ? static_cast<unsigned>(lineno) : 0;
+  if (cu != nullptr) {
+    if (Dwarf_Line* l = dwarf_getsrc_die(cu, pc - bias)) {
+      int lineno = 0;
+      const char* f = dwarf_linesrc(l, nullptr, nullptr);
+      if (f != nullptr && dwarf_lineno(l, &lineno) == 0) {
+        file = normal_path(f);
+        line = lineno > 0 ? static_cast<unsigned>(lineno) : 0;
+      }
     }
   }
 
   // Inlined calls, innermost first: each inlined_subroutine scope is a frame
   // at the current location, and its call site is the location of the next.
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &bias);
-  Dwarf_Die* scopes = nullptr;
-  const int n = cu != nullptr ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
-  std::unique_ptr<Dwarf_Die, free_deleter> scopes_owner(scopes);
-  for (int i = 0; i < n; ++i) {
-    Dwarf_Die* scope = &scopes[i];
-    const int tag = dwarf_tag(scope);
-    if (tag == DW_TAG_inlined_subroutine) {
-      stack_frame f = base;
-      f.function = die_function_name(scope);
-      f.file = file;
-      f.line = line;
-      f.inlined = true;
-      out.push_back(std::move(f));
-      file = call_site_file(cu, scope);
-      line = call_site_line(scope);
-    } else if (tag == DW_TAG_subprogram) {
-      break;
-    }
+  std::vector<Dwarf_Die> inlined;
+  if (cu != nullptr) {
+    inline_chain(cu, pc - bias, inlined);
+  }
+  for (Dwarf_Die& scope : inlined) {
+    stack_frame f = base;
+    f.function = die_function_name(&scope);
+    f.file = file;
+    f.line = line;
+    f.inlined = true;
+    out.push_back(std::move(f));
+    file = call_site_file(cu, &scope);
+    line = call_site_line(&scope);
   }
   stack_frame f = std::move(base);
   f.function = symbol_name != nullptr ? demangle(symbol_name) : std::string();
@@ -308,6 +425,11 @@ void symbolizer::symbolize(std::uintptr_t address, bool exact, std::vector<stack
     it = frames_.emplace(key, std::move(frames)).first;
   }
   out.insert(out.end(), it->second.begin(), it->second.end());
+}
+
+void symbolizer::clear_cache() {
+  const std::lock_guard lock(mutex_);
+  frames_.clear();
 }
 
 frame_check symbolizer::check_frame(std::uintptr_t return_address) noexcept {
@@ -349,20 +471,6 @@ frame_check symbolizer::check_frame(std::uintptr_t return_address) noexcept {
 }
 
 bool is_internal_frame(const stack_frame& f) noexcept {
-  if (!f.file.empty()) {
-    // tether's own sources (the static libraries' debug information names
-    // them where they were built) and public headers (there, or installed),
-    // and libstdc++'s templates instantiated in any code (std::function's
-    // invoker, std::invoke, coroutine_handle::resume).
-    if (starts_with(f.file, TETHER_SOURCE_DIR "/src/") ||
-        f.file.find("/include/tether/") != std::string::npos ||
-        starts_with(f.file, "/usr/include/")) {
-      return true;
-    }
-  } else if (starts_with(qualified_name(f.function), "tether::") || f.function == "_start") {
-    // No line information: judge by the name.
-    return true;
-  }
   const std::string_view module = base_name(f.module);
   for (const std::string_view system :
        {"libc.so", "libstdc++.so", "libgcc_s.so", "libm.so", "ld-linux", "libuv.so",
@@ -372,7 +480,23 @@ bool is_internal_frame(const stack_frame& f) noexcept {
       return true;
     }
   }
-  return false;
+  const std::string_view name = qualified_name(f.function);
+  const bool library_name = starts_with(name, "tether::") || starts_with(name, "std::") ||
+                            starts_with(name, "__") || name == "_start";
+  if (f.file.empty()) {
+    return library_name;  // no line information: judge by the name
+  }
+  // tether's own sources (the static libraries' debug information names
+  // them where they were built) and public headers (there, or installed),
+  // and libstdc++'s templates instantiated in any code (std::function's
+  // invoker, std::invoke, coroutine_handle::resume).
+  const bool library_file = starts_with(f.file, TETHER_SOURCE_DIR "/src/") ||
+                            f.file.find("/include/tether/") != std::string::npos ||
+                            starts_with(f.file, "/usr/include/");
+  // A function's own frame placed in a library header is the user's function
+  // with a library call inlined into it, when the compiler reported no frame
+  // for the inlined call (clang, at times).
+  return library_file && (f.inlined || f.function.empty() || library_name);
 }
 
 }  // namespace tether::detail

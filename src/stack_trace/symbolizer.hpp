@@ -44,6 +44,9 @@ class symbolizer {
   /// See the top of this file. `return_address` must be a return address.
   frame_check check_frame(std::uintptr_t return_address) noexcept;
 
+  /// Forgets every symbolized address (benchmarks: the first-time cost).
+  void clear_cache();
+
   static constexpr std::size_t max_cached_addresses = std::size_t{1} << 16;
 
  private:
