@@ -20,16 +20,21 @@ struct stack_table::shard {
 namespace {
 
 std::uint32_t hash_key(const stack_key& key) noexcept {
+  // Rotate-xor per address (one or two cycles each, no multiply in the
+  // dependency chain: this runs at every init), then one avalanche.
   std::uint64_t h = 0x9e3779b97f4a7c15u ^ (static_cast<std::uint64_t>(key.kind) << 32) ^ key.depth;
   for (std::size_t i = 0; i < key.depth; ++i) {
-    h = (h ^ key.addresses[i]) * 0xff51afd7ed558ccdu;
-    h ^= h >> 32;
+    h = ((h << 7) | (h >> 57)) ^ key.addresses[i];
   }
   for (const char c : key.type) {
-    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
+    h = ((h << 5) | (h >> 59)) ^ static_cast<unsigned char>(c);
   }
-  h ^= h >> 29;
-  return static_cast<std::uint32_t>(h ^ (h >> 32));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdu;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53u;
+  h ^= h >> 33;
+  return static_cast<std::uint32_t>(h);
 }
 
 // The per-thread cache: plain data (constinit, trivially destructible), so

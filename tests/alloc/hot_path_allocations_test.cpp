@@ -25,118 +25,15 @@
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/integration.hpp>
 
-// --- counting operator new/delete ---------------------------------------------
-
-namespace {
-
-// Per thread, so nothing another thread does can disturb a count. constinit
-// and trivially destructible: usable from the very first allocation of the
-// process, before any constructor has run.
-struct allocation_counts {
-  std::uint64_t allocations = 0;
-  std::uint64_t deallocations = 0;
-};
-constinit thread_local allocation_counts counts{};
-
-void* counted_allocate(std::size_t size) noexcept {
-  ++counts.allocations;
-  return std::malloc(size == 0 ? 1 : size);
-}
-
-void* counted_allocate_aligned(std::size_t size, std::align_val_t alignment) noexcept {
-  ++counts.allocations;
-  const auto align = static_cast<std::size_t>(alignment);
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  const std::size_t rounded = (size + align - 1) / align * align;
-  return std::aligned_alloc(align, rounded == 0 ? align : rounded);
-}
-
-void counted_free(void* p) noexcept {
-  if (p != nullptr) {
-    ++counts.deallocations;
-    std::free(p);
-  }
-}
-
-void* allocate_or_throw(std::size_t size) {
-  void* p = counted_allocate(size);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-void* allocate_aligned_or_throw(std::size_t size, std::align_val_t alignment) {
-  void* p = counted_allocate_aligned(size, alignment);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-}  // namespace
-
-// Every replaceable form ([new.delete]): plain, array, nothrow, sized and
-// aligned. The sized and aligned deletes must be replaced too, or a delete
-// expression could reach the library's version, which frees memory that its
-// own operator new never handed out.
-void* operator new(std::size_t size) { return allocate_or_throw(size); }
-void* operator new[](std::size_t size) { return allocate_or_throw(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocate(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocate(size);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return allocate_aligned_or_throw(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return allocate_aligned_or_throw(size, alignment);
-}
-void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  return counted_allocate_aligned(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment,
-                     const std::nothrow_t&) noexcept {
-  return counted_allocate_aligned(size, alignment);
-}
-
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
+#include "counting_allocator.hpp"
 
 // --- helpers -------------------------------------------------------------------
 
 namespace {
 
-struct allocation_delta {
-  std::uint64_t allocations = 0;
-  std::uint64_t deallocations = 0;
-};
-
-/// The allocations and deallocations `f()` made on this thread. Nothing
-/// between the two reads allocates except `f` itself: assertions go after.
-template <class F>
-allocation_delta count_allocations(F&& f) {
-  const allocation_counts before = counts;
-  f();
-  const allocation_counts after = counts;
-  return {after.allocations - before.allocations, after.deallocations - before.deallocations};
-}
+using tether::test::allocation_delta;
+using tether::test::count_allocations;
+using tether::test::counts;
 
 /// A runtime's operation: the resource lives in memory the runtime already
 /// owns (here: the stack).
