@@ -124,6 +124,7 @@ void write_address(signal_writer& w, std::size_t index, std::uintptr_t address) 
 
 /// What the handler gathered, in plain arrays, for the symbolizing child.
 struct crash_report {
+  void* context = nullptr;  // the handler's ucontext_t (the child has a copy of it)
   std::uintptr_t stack[max_frames];
   std::size_t depth = 0;
   async_id awaiter_ids[max_hops];
@@ -192,8 +193,15 @@ void write_raw(int sig, const siginfo_t* info, const ucontext_t* context, crash_
 [[noreturn]] void symbolize_and_exit(const crash_report& report) noexcept {
   try {
     auto data = std::make_shared<trace_data>();
+    // The crashing stack again, by libunwind from the signal context: exact
+    // through libraries without frame pointers, and it finds the caller of a
+    // leaf function that had no frame of its own (the frame-pointer walk
+    // above cannot). The frame-pointer walk if libunwind is missing.
+    std::uintptr_t unwound[max_frames];
+    const std::size_t m = unwind_context(report.context, unwound, max_frames);
     data->stack = stack_table::instance().intern(
-        {report.stack, report.depth, {}, interned_stack::kind::exact, false});
+        m > 0 ? stack_key{unwound, m, {}, interned_stack::kind::exact, false}
+              : stack_key{report.stack, report.depth, {}, interned_stack::kind::exact, false});
     data->first_address_exact = true;
     data->hops = settings.hops.load(std::memory_order_relaxed);
     if (const resource* current = tls.current) {
@@ -247,6 +255,7 @@ void run_symbolizer(const crash_report& report) noexcept {
 void on_fatal_signal(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   crash_report report;
+  report.context = context;
   write_raw(sig, info, static_cast<const ucontext_t*>(context), report);
   run_symbolizer(report);
   // SA_RESETHAND restored the default action; raised now, the signal is
@@ -280,6 +289,7 @@ void install_fatal_signal_handler() {
   (void)module_map::instance();
   (void)current_stack_bounds();
   (void)symbolizer::instance();
+  (void)unwinder_available();
   install_alternate_stack();
   static std::once_flag once;
   std::call_once(once, [] {

@@ -1,6 +1,8 @@
 #include "stack_trace/stack_walk.hpp"
 
+#define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <libunwind.h>
 #include <pthread.h>
 
 #include <cstdint>
@@ -18,22 +20,41 @@ constexpr std::uintptr_t max_unbounded_frame_gap = std::uintptr_t{1} << 20;
 
 constexpr std::uintptr_t lowest_code_address = 4096;
 
-using unw_backtrace_fn = int (*)(void** buffer, int size);
+#define TETHER_NAME_OF(x) TETHER_NAME_OF_EXPANDED(x)
+#define TETHER_NAME_OF_EXPANDED(x) #x
 
-unw_backtrace_fn load_unwinder() noexcept {
-  // RTLD_LOCAL: Debian's libunwind.so.8 also defines _Unwind_RaiseException
-  // and friends; linked normally it would take over C++ exception unwinding
-  // for the whole process. Loaded locally, only this pointer reaches it.
-  void* library = ::dlopen(TETHER_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) {
-    return nullptr;
-  }
-  return reinterpret_cast<unw_backtrace_fn>(::dlsym(library, "unw_backtrace"));
+/// The libunwind entry points used, looked up in the library loaded locally.
+/// (The header only names them: unw_step is a macro for _ULx86_64_step.)
+struct unwinder_api {
+  int (*backtrace)(void** buffer, int size) = nullptr;
+  int (*init_local2)(unw_cursor_t* cursor, unw_context_t* context, int flags) = nullptr;
+  int (*step)(unw_cursor_t* cursor) = nullptr;
+  int (*get_reg)(unw_cursor_t* cursor, unw_regnum_t reg, unw_word_t* value) = nullptr;
+};
+
+template <class F>
+void find(void* library, const char* name, F& f) noexcept {
+  f = reinterpret_cast<F>(::dlsym(library, name));
 }
 
-unw_backtrace_fn unwinder() noexcept {
-  static const unw_backtrace_fn fn = load_unwinder();
-  return fn;
+unwinder_api load_unwinder() noexcept {
+  // RTLD_LOCAL: Debian's libunwind.so.8 also defines _Unwind_RaiseException
+  // and friends; linked normally it would take over C++ exception unwinding
+  // for the whole process. Loaded locally, only these pointers reach it.
+  unwinder_api api;
+  void* library = ::dlopen(TETHER_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (library != nullptr) {
+    find(library, "unw_backtrace", api.backtrace);
+    find(library, TETHER_NAME_OF(unw_init_local2), api.init_local2);
+    find(library, TETHER_NAME_OF(unw_step), api.step);
+    find(library, TETHER_NAME_OF(unw_get_reg), api.get_reg);
+  }
+  return api;
+}
+
+const unwinder_api& unwinder() noexcept {
+  static const unwinder_api api = load_unwinder();
+  return api;
 }
 
 }  // namespace
@@ -112,7 +133,7 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) std::size_t walk_
 }
 
 std::size_t unwind_stack(std::uintptr_t anchor, std::uintptr_t* out, std::size_t max) noexcept {
-  const unw_backtrace_fn backtrace = unwinder();
+  const auto backtrace = unwinder().backtrace;
   if (backtrace == nullptr) {
     return 0;
   }
@@ -137,6 +158,26 @@ std::size_t unwind_stack(std::uintptr_t anchor, std::uintptr_t* out, std::size_t
   return 0;
 }
 
-bool unwinder_available() noexcept { return unwinder() != nullptr; }
+bool unwinder_available() noexcept { return unwinder().backtrace != nullptr; }
+
+std::size_t unwind_context(void* context, std::uintptr_t* out, std::size_t max) noexcept {
+  const unwinder_api& api = unwinder();
+  if (api.init_local2 == nullptr || api.step == nullptr || api.get_reg == nullptr) {
+    return 0;
+  }
+  unw_cursor_t cursor;
+  if (api.init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME) < 0) {
+    return 0;
+  }
+  std::size_t n = 0;
+  do {
+    unw_word_t ip = 0;
+    if (api.get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0) {
+      break;
+    }
+    out[n++] = static_cast<std::uintptr_t>(ip);
+  } while (n < max && api.step(&cursor) > 0);
+  return n;
+}
 
 }  // namespace tether::detail

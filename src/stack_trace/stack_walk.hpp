@@ -52,6 +52,15 @@ std::size_t walk_frame_pointers(std::uintptr_t frame, std::size_t skip, std::uin
 std::size_t unwind_stack(std::uintptr_t anchor, std::uintptr_t* out, std::size_t max) noexcept;
 
 /// True once unwind_stack can work (libunwind loaded and its entry found).
+/// The first call loads libunwind.
 bool unwinder_available() noexcept;
+
+/// The stack of a signal context (`context`: the handler's ucontext_t*),
+/// its first address the interrupted instruction itself, by libunwind (so
+/// through libraries without frame pointers and from leaf functions that
+/// have no frame of their own yet). Reads only memory; after
+/// unwinder_available() has loaded libunwind it takes no lock, so a forked
+/// crash reporter can use it. 0 if libunwind is unavailable.
+std::size_t unwind_context(void* context, std::uintptr_t* out, std::size_t max) noexcept;
 
 }  // namespace tether::detail
