@@ -92,6 +92,11 @@ def main() -> int:
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
         print(f"bench/http: {e}", file=sys.stderr)
         return 1
+    try:  # tether::stack_trace capturing at every init (if the build has it)
+        r["tether", "stack_traces"] = measure("tether traces", tether + ["stack_traces"],
+                                              args.duration, args.connections)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        print(f"bench/http: no stack_traces row: {e}", file=sys.stderr)
 
     def cost(side: str) -> str:
         return f"{(1 - r[side, 'context'] / r[side, 'plain']) * 100:+.1f}%".replace("+-", "-")
@@ -105,6 +110,10 @@ def main() -> int:
     t_cost = 1 - r["tether", "context"] / r["tether", "plain"]
     print(f"| context cost (1 - context/plain) | {cost('tether')} | {cost('node')} | | "
           f"tether <= 5%: {'yes' if t_cost <= 0.05 else '**no**'} |")
+    if ("tether", "stack_traces") in r:
+        s_cost = 1 - r["tether", "stack_traces"] / r["tether", "plain"]
+        print(f"| stack traces on (1 - traces/plain) | {s_cost * 100:+.1f}% | | | "
+              f"tether <= 15%: {'yes' if s_cost <= 0.15 else '**no**'} |".replace("+-", "-"))
     return 0
 
 

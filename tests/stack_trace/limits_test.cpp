@@ -209,6 +209,22 @@ TEST_F(Limits, MillionResourcesAndMemoryReturnsToBaseline) {
   EXPECT_LT(heap_after, heap_before + 1024 * 1024) << "heap grew by " << heap_after - heap_before;
 }
 
+TETHER_NOINLINE std::unique_ptr<async_resource> make_typed(std::string_view type) {
+  return std::make_unique<async_resource>(type);
+}
+
+TEST_F(Limits, OneCallSiteTwoTypesKeepTheirOwnTypes) {
+  // One stack, interned per (addresses, type): the hop says which.
+  for (const std::string_view type : {"First", "Second", "First"}) {
+    const std::unique_ptr<async_resource> r = make_typed(type);
+    r->run_in_async_scope([] { take_trace_at_end(); });
+    const std::vector<async_hop> hops = seen.hops();
+    ASSERT_EQ(hops.size(), 1u);
+    EXPECT_EQ(hops[0].type, type);
+  }
+  seen = {};
+}
+
 // --- sampling --------------------------------------------------------------------
 
 class EveryFourth : public trace_fixture {
