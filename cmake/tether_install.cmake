@@ -8,9 +8,13 @@ set(TETHER_CMAKE_PACKAGE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/tether")
 
 # Targets that go into the package: every layer that this build configured.
 set(tether_package_targets "")
-foreach(layer IN ITEMS core runtime asio profiler stack_trace)
+# tether_package_layers names them for tetherConfig.cmake, which finds each
+# one's own dependencies.
+set(tether_package_layers "")
+foreach(layer IN ITEMS core runtime http trace asio profiler stack_trace)
   if(TARGET tether_${layer})
     list(APPEND tether_package_targets tether_${layer})
+    list(APPEND tether_package_layers ${layer})
   endif()
 endforeach()
 
@@ -35,6 +39,8 @@ if(NOT TETHER_INSTALL)
   return()
 endif()
 
+# Each layer installs its own headers (its FILE_SET HEADERS): installing
+# core alone installs core's headers alone.
 install(TARGETS ${tether_package_targets}
   EXPORT tetherTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -42,11 +48,6 @@ install(TARGETS ${tether_package_targets}
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
   FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-
-# The whole public tree, detail/ included (public templates need it).
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/tether"
-  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
-  FILES_MATCHING PATTERN "*.hpp")
 
 install(EXPORT tetherTargets
   NAMESPACE tether::

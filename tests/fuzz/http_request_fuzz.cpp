@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/http/message_parser.hpp"
-#include "runtime/http/server_connection.hpp"
+#include "http/message_parser.hpp"
+#include "http/server_connection.hpp"
 
 namespace {
 

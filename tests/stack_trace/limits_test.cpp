@@ -199,12 +199,14 @@ TEST_F(Limits, MillionResourcesAndMemoryReturnsToBaseline) {
     }
     const stack_trace_stats during = get_stack_trace_stats();
     EXPECT_EQ(during.live_records - before.live_records, count);
-    // Two call sites: two interned stacks, however many resources.
-    EXPECT_LE(during.live_stacks - before.live_stacks, 2u);
+    // Two call sites: a stack each, however many resources (and, where the
+    // walk reaches gtest's code, built without frame pointers, the walk
+    // itself too, whose libunwind redo is the stack kept).
+    EXPECT_LE(during.live_stacks - before.live_stacks, 4u);
   }
   const stack_trace_stats after = get_stack_trace_stats();
   EXPECT_EQ(after.live_records, before.live_records);
-  EXPECT_LE(after.live_stacks, before.live_stacks + 2);  // this thread's cache may keep them
+  EXPECT_LE(after.live_stacks, before.live_stacks + 4);  // this thread's cache may keep them
   const std::size_t heap_after = ::mallinfo2().uordblks;
   EXPECT_LT(heap_after, heap_before + 1024 * 1024) << "heap grew by " << heap_after - heap_before;
 }

@@ -8,7 +8,7 @@
 // re-reads it in its headers-done state), the others consume what they
 // report; parse() does not need to know which.
 
-#include "runtime/http/message_parser.hpp"
+#include "http/message_parser.hpp"
 
 #include <http_parser.h>
 

@@ -1,8 +1,8 @@
 // Writing HTTP/1.1 messages (see serializer.hpp).
 
-#include "runtime/http/serializer.hpp"
+#include "http/serializer.hpp"
 
-#include "runtime/http/syntax_check.hpp"
+#include "http/syntax_check.hpp"
 
 #include <array>
 #include <charconv>

@@ -42,7 +42,7 @@
 
 #include <tether/http_headers.hpp>
 
-#include "runtime/http/syntax_check.hpp"
+#include "http/syntax_check.hpp"
 
 namespace tether::http::detail {
 

@@ -1,6 +1,6 @@
 // Strict syntax checks beside http-parser (see syntax_check.hpp).
 
-#include "runtime/http/syntax_check.hpp"
+#include "http/syntax_check.hpp"
 
 #include <algorithm>
 

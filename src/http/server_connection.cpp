@@ -1,11 +1,11 @@
 // The server side of one HTTP/1.1 connection, sans I/O (see the header).
 
-#include "runtime/http/server_connection.hpp"
+#include "http/server_connection.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-#include "runtime/http/serializer.hpp"
+#include "http/serializer.hpp"
 
 namespace tether::http::detail {
 

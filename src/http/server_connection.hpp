@@ -44,7 +44,7 @@
 
 #include <tether/http_headers.hpp>
 
-#include "runtime/http/message_parser.hpp"
+#include "http/message_parser.hpp"
 
 namespace tether::http::detail {
 

@@ -3,7 +3,7 @@
 // raw byte strings. The same tables run over real sockets in
 // http_bad_input_test.cpp.
 
-#include "runtime/http/message_parser.hpp"
+#include "http/message_parser.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/http/serializer.hpp"
-#include "runtime/http_bad_requests.hpp"
-#include "runtime/http/server_connection.hpp"
+#include "http/serializer.hpp"
+#include "http/bad_requests.hpp"
+#include "http/server_connection.hpp"
 
 namespace tether::http::detail {
 namespace {

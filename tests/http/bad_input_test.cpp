@@ -13,8 +13,8 @@
 #include <tether/promise.hpp>
 #include <tether/timers.hpp>
 
-#include "runtime/http_bad_requests.hpp"
-#include "runtime/http_test_support.hpp"
+#include "http/bad_requests.hpp"
+#include "http/test_support.hpp"
 
 namespace {
 
