@@ -7,6 +7,8 @@
 //                    async_local_storage that the handler reads back, and
 //                    one counting hook (init/before/after/destroy/
 //                    promise_resolve) is enabled
+//         stack_traces - plain, with tether::stack_trace capturing a
+//                    creation stack at every init (when the build has it)
 // GET /big answers 256 MiB, 64 KiB per awaited write (bench/http/attack.py).
 // Prints "listening <port>" once ready; runs until SIGTERM/SIGINT.
 
@@ -24,6 +26,9 @@
 #include <tether/async_local_storage.hpp>
 #include <tether/event_loop.hpp>
 #include <tether/http.hpp>
+#if TETHER_HTTP_SERVER_STACK_TRACES
+#include <tether/stack_trace.hpp>
+#endif
 
 namespace {
 
@@ -67,9 +72,18 @@ void on_signal(int) {
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
   const std::string_view mode = argc > 2 ? argv[2] : "plain";
-  if (mode != "plain" && mode != "context") {
-    std::fprintf(stderr, "tether_http_server: unknown mode '%s' (plain or context)\n", argv[2]);
+  if (mode != "plain" && mode != "context" && mode != "stack_traces") {
+    std::fprintf(stderr, "tether_http_server: unknown mode '%s' (plain, context or stack_traces)\n",
+                 argv[2]);
     return 2;
+  }
+  if (mode == "stack_traces") {
+#if TETHER_HTTP_SERVER_STACK_TRACES
+    tether::set_stack_trace_options({});
+#else
+    std::fprintf(stderr, "tether_http_server: built without tether::stack_trace\n");
+    return 2;
+#endif
   }
   ::signal(SIGTERM, on_signal);
   ::signal(SIGINT, on_signal);

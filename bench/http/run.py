@@ -179,6 +179,11 @@ def main() -> int:
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
         print(f"bench/http: {e}", file=sys.stderr)
         return 1
+    try:  # tether::stack_trace capturing at every init (if the build has it)
+        r["tether stack_traces"] = measure("tether traces", lambda: start_reporting(tether + ["stack_traces"]),
+                                           args.duration, args.connections, args.depth)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        print(f"bench/http: no stack_traces row: {e}", file=sys.stderr)
 
     def ratio(a: str, b: str, load: str) -> str:
         return f"{r[a][load] / r[b][load]:.2f}x" if a in r and b in r else "-"
@@ -205,6 +210,11 @@ def main() -> int:
     for mode in ("plain", "context"):
         print(f"| tether / Node, {mode} | " +
               " | ".join(ratio(f"tether {mode}", f"node {mode}", l) for l in loads) + " | |")
+    if "tether stack_traces" in r:
+        costs = [1 - r["tether stack_traces"][l] / r["tether plain"][l] for l in loads]
+        verdict = " / ".join("yes" if c <= 0.15 else "**no**" for c in costs)
+        print("| stack traces on, tether (1 - traces/plain) | " +
+              " | ".join(f"{c * 100:.1f}%" for c in costs) + f" | <= 15%: {verdict} |")
     return 0
 
 

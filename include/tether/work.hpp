@@ -44,6 +44,7 @@
 #include <utility>
 #include <variant>
 
+#include <tether/detail/diagnostics.hpp>
 #include <tether/promise.hpp>
 #include <tether/resource.hpp>
 
@@ -109,6 +110,9 @@ class work_job final : public work_base {
       }
     } catch (...) {
       error_ = std::current_exception();
+      // On the pool thread, inside the job's scope: the async trace of the
+      // code that threw (tether::stack_trace), before the loop thread sees it.
+      note_exception(error_);
     }
   }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <tether/debug.hpp>
+#include <tether/detail/diagnostics.hpp>
 #include <tether/error.hpp>
 
 #include "runtime/loop_core.hpp"
@@ -102,6 +103,9 @@ int loop_core::run() {
 }
 
 void loop_core::uncaught(std::exception_ptr e) noexcept {
+  // Still inside the throwing callback's scope: its async trace is complete
+  // here and gone once the scope closes.
+  note_exception(e);
   if (uncaught_handler_) {
     try {
       uncaught_handler_(e);

@@ -61,4 +61,9 @@ run_step("run the outside core program (expects execution_async_id() == 1)"
 run_step("run the outside runtime program (expects one timeout to fire)"
   "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_runtime")
 
+if(EXISTS "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_stack_trace")
+  run_step("run the outside stack_trace program (expects a trace with its Timeout hop)"
+    "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_stack_trace")
+endif()
+
 message(STATUS "package test: find_package(tether) works from ${TETHER_STAGE_DIR}")
