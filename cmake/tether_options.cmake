@@ -16,7 +16,7 @@ set_property(CACHE TETHER_SANITIZE PROPERTY STRINGS "" "address,undefined" "thre
 # Per-layer switches (ON by default; a missing dependency is a configure error
 # naming the Debian package, never a silent skip):
 option(TETHER_WITH_RUNTIME "Build tether::runtime (libuv event loop)" ON)
+option(TETHER_WITH_PROFILER "Build tether::profiler and the tether-prof tool" ON)
 # Still to come:
 #   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)
-#   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)
 #   option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace"     ON)
