@@ -83,6 +83,7 @@ class event_ring {
   // Writer-only state: what the last written event was, for the per-thread
   // monotonic clamp, and whether the thread record was written.
   std::uint64_t last_ns = 0;
+  std::uint64_t marked_lost = 0;  // drops already covered by `lost` events written
   std::string announced_name;
   bool announced = false;
 

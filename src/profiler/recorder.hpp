@@ -13,6 +13,7 @@
 // running recording's options and nothing from a previous one leaks in.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -100,6 +101,10 @@ void abandon_after_fork() noexcept;
 void before_fork() noexcept;
 void after_fork_in_parent() noexcept;
 void after_fork_in_child() noexcept;
+
+/// Tests only: the writer sleeps this long before each pass (a slow disk),
+/// so the rings overflow and loss counting can be checked.
+void set_writer_stall_for_testing(std::chrono::milliseconds stall) noexcept;
 
 // --- exit paths (exit_paths.cpp) ---------------------------------------------
 

@@ -54,6 +54,7 @@ struct session {
 };
 
 std::mutex control_mutex;                  // serialises start and stop
+std::atomic<std::int64_t> writer_stall_ms{0};
 std::atomic<session*> current_session{nullptr};
 std::uint64_t last_generation = 0;         // guarded by control_mutex
 
@@ -126,6 +127,7 @@ void encode_chunk(session& s, thread_ring& ring, std::uint64_t tail, std::uint64
     prev_ns = ns;
     if (k == format::kind::lost) {
       format::put_varint(payload, e.id);
+      ring.marked_lost += e.id;
       continue;
     }
     ++real_events;
@@ -154,9 +156,27 @@ void put_thread(std::string& out, const thread_ring& ring, std::string_view name
   format::put_record(out, format::tag::thread, payload);
 }
 
+/// Drops after a thread's last recorded event have no later event to carry
+/// their `lost` marker; once the thread can record no more (it exited, or
+/// the recording ends) the writer adds the marker itself.
+void mark_trailing_loss(thread_ring& ring, std::string& out) {
+  const std::uint64_t unmarked = ring.dropped() - ring.marked_lost;
+  if (unmarked == 0) {
+    return;
+  }
+  std::string payload;
+  format::put_varint(payload, ring.index());
+  format::put_varint(payload, ring.last_ns);
+  format::put_varint(payload, 1);
+  format::put_varint(payload, static_cast<std::uint64_t>(format::kind::lost));
+  format::put_varint(payload, unmarked);
+  format::put_record(out, format::tag::chunk, payload);
+  ring.marked_lost += unmarked;
+}
+
 /// One pass over every ring: the events, then the type names they use,
-/// then the cycle's watermark.
-void cycle(session& s) {
+/// then the cycle's watermark. `final`: the recording has stopped.
+void cycle(session& s, bool final = false) {
   s.clock.refresh();
   // Taken before any head is read: an event stamped earlier is either in
   // this pass or was still being pushed (event_merger allows one cycle).
@@ -185,6 +205,9 @@ void cycle(session& s) {
     if (head != tail) {
       encode_chunk(s, *ring, tail, head, chunks);
       ring->release(head);
+    }
+    if (closed || final) {
+      mark_trailing_loss(*ring, chunks);
     }
     if (closed) {
       if (!ring->final_name.empty() && ring->final_name != ring->announced_name) {
@@ -264,10 +287,13 @@ void writer_main(session& s) {
       std::uint64_t n = 0;
       [[maybe_unused]] const ssize_t ignored = ::read(s.wake_fd, &n, sizeof n);
     }
+    if (const std::int64_t stall = writer_stall_ms.load(std::memory_order_relaxed); stall > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(stall));
+    }
     const bool stopping = s.stop_requested.load(std::memory_order_acquire);
     const int signo = s.signal_requested.load(std::memory_order_acquire);
     try {
-      cycle(s);
+      cycle(s, stopping || signo != 0);
       if (signo != 0) {
         write_end(s, format::end_reason::signal, "signal " + std::to_string(signo));
         s.finished.store(true, std::memory_order_release);
@@ -479,6 +505,10 @@ void flush_from_signal(int signo) noexcept {
       break;
     }
   }
+}
+
+void set_writer_stall_for_testing(std::chrono::milliseconds stall) noexcept {
+  writer_stall_ms.store(stall.count(), std::memory_order_relaxed);
 }
 
 // fork() while another thread starts or stops a recording would leave the
