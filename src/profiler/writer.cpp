@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -72,8 +70,16 @@ std::string expand_path(std::string_view pattern) {
 }
 
 std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s;
+  const int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && s.size() < 65536) {
+      s.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+  }
   while (!s.empty() && s.back() == '\0') {
     s.pop_back();
   }
