@@ -61,4 +61,17 @@ run_step("run the outside core program (expects execution_async_id() == 1)"
 run_step("run the outside runtime program (expects one timeout to fire)"
   "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_runtime")
 
+if(EXISTS "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_profiler")
+  set(trace "${TETHER_CONSUMER_BINARY_DIR}/package.tether")
+  file(REMOVE "${trace}")
+  run_step("run the outside profiler program with TETHER_PROFILE set"
+    "${CMAKE_COMMAND}" -E env "TETHER_PROFILE=${trace}"
+    "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_profiler")
+  if(NOT EXISTS "${trace}")
+    message(FATAL_ERROR "the installed tether::profiler did not record: no ${trace}")
+  endif()
+  run_step("read the trace with the installed tether-prof"
+    "${TETHER_STAGE_DIR}/bin/tether-prof" summary "${trace}")
+endif()
+
 message(STATUS "package test: find_package(tether) works from ${TETHER_STAGE_DIR}")
