@@ -42,6 +42,9 @@ struct session {
   std::string message;                                      // idem
 
   // Writer-owned.
+  std::string payload;  // reused across chunks and passes: no allocation once warm
+  std::string meta;
+  std::string chunks;
   std::uint32_t types_written = 1;
   bool write_failed = false;
   std::uint64_t exit_drops_at_start = 0;
@@ -114,7 +117,8 @@ void write_all(session& s, const std::string& data) noexcept {
 }
 
 void encode_chunk(session& s, thread_ring& ring, std::uint64_t tail, std::uint64_t head, std::string& out) {
-  std::string payload;
+  std::string& payload = s.payload;
+  payload.clear();
   payload.reserve(static_cast<std::size_t>(head - tail) * 6 + 16);
   const std::uint64_t first_ns = std::max(s.clock.to_ns(ring.at(tail).ticks), ring.last_ns);
   format::put_varint(payload, ring.index());
@@ -194,8 +198,10 @@ void cycle(session& s, bool final = false) {
     std::lock_guard lock(r.mutex);
     rings = r.rings;
   }
-  std::string meta;
-  std::string chunks;
+  std::string& meta = s.meta;
+  std::string& chunks = s.chunks;
+  meta.clear();
+  chunks.clear();
   std::vector<thread_ring*> finished_rings;
   for (const auto& ring : rings) {
     // `closed` first: everything the thread pushed before closing is then
@@ -235,8 +241,8 @@ void cycle(session& s, bool final = false) {
   format::put_varint(cycle_payload, watermark);
   format::put_record(chunks, format::tag::cycle, cycle_payload);
 
-  meta += chunks;
-  write_all(s, meta);
+  write_all(s, meta);  // names and threads before the events that use them
+  write_all(s, chunks);
 
   if (!finished_rings.empty()) {
     ring_registry& r = registry();
