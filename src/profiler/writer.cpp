@@ -56,6 +56,10 @@ struct session {
 
 std::mutex control_mutex;                  // serialises start and stop
 std::atomic<std::int64_t> writer_stall_ms{0};
+// The running session. Owned through this pointer (made by start, deleted by
+// stop through a unique_ptr) rather than by a static unique_ptr, whose
+// destructor could run at exit before the atexit handler that flushes it.
+// Read without the lock by the hot path's wake-up and the signal handler.
 std::atomic<session*> current_session{nullptr};
 std::uint64_t last_generation = 0;         // guarded by control_mutex
 
@@ -257,6 +261,19 @@ void cycle(session& s, bool final = false) {
   }
 }
 
+std::uint64_t total_dropped(const session& s) noexcept;
+
+stats stats_of(const session& s) noexcept {
+  stats result;
+  result.recorded = s.recorded.load();
+  result.dropped = total_dropped(s);
+  result.bytes_written = s.bytes.load();
+  ring_registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  result.threads = r.threads_seen;
+  return result;
+}
+
 std::uint64_t total_dropped(const session& s) noexcept {
   ring_registry& r = registry();
   std::uint64_t dropped = 0;
@@ -446,23 +463,18 @@ stats stop_session(format::end_reason reason, std::string_view message) {
   }
   s->writer.join();
 
-  stats result;
-  result.recorded = s->recorded.load();
-  result.dropped = total_dropped(*s);
-  result.bytes_written = s->bytes.load();
+  const stats result = stats_of(*s);
   {
     ring_registry& r = registry();
     std::lock_guard lock(r.mutex);
-    result.threads = r.threads_seen;
     r.rings.clear();
     r.generation = 0;
   }
-  current_session.store(nullptr);
+  const std::unique_ptr<session> owner(current_session.exchange(nullptr));
   close_fd(s->fd);
   close_fd(s->wake_fd);
   close_fd(s->done_pipe[0]);
   close_fd(s->done_pipe[1]);
-  delete s;
   return result;
 }
 
@@ -474,17 +486,7 @@ bool session_running() noexcept {
 stats session_stats() noexcept {
   std::lock_guard control(control_mutex);
   const session* s = current_session.load();
-  if (s == nullptr || s->pid != ::getpid()) {
-    return {};
-  }
-  stats result;
-  result.recorded = s->recorded.load();
-  result.dropped = total_dropped(*s);
-  result.bytes_written = s->bytes.load();
-  ring_registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  result.threads = r.threads_seen;
-  return result;
+  return s != nullptr && s->pid == ::getpid() ? stats_of(*s) : stats{};
 }
 
 std::string session_path() {
@@ -535,12 +537,9 @@ void after_fork_in_child() noexcept {
 void abandon_after_fork() noexcept {
   // The child has no writer thread; the parent's file is the parent's.
   active_generation.store(0, std::memory_order_relaxed);
-  session* s = current_session.exchange(nullptr);
-  if (s != nullptr) {
-    // Leak it: its std::thread names a thread that does not exist here,
-    // and destroying a joinable std::thread would terminate.
-    s->pid = 0;
-  }
+  // Leak it: its std::thread names a thread that does not exist here, and
+  // destroying a joinable std::thread would terminate.
+  current_session.store(nullptr);
 }
 
 }  // namespace tether::profiler::detail

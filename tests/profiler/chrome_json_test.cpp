@@ -12,19 +12,9 @@
 namespace tether::profiler::test {
 namespace {
 
-std::string run(const std::string& cmd, int& status) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  status = ::pclose(p);
-  return out;
-}
-
 TEST(ProfilerChromeJson, HasTheShapeOfNodesAsyncHooksTraceEvents) {
   int status = 0;
-  run("node --version", status);
+  run_shell("node --version", status);
   if (status != 0) GTEST_SKIP() << "node is not installed: cannot produce Node's reference trace";
   const auto dir = scratch_dir("chrome");
   const workload_counts c = record_workload(dir / "t.tether");
@@ -37,10 +27,10 @@ TEST(ProfilerChromeJson, HasTheShapeOfNodesAsyncHooksTraceEvents) {
   std::ofstream(dir / "ref.js") << "const fs = require('fs');\n"
                                    "setTimeout(() => { Promise.resolve(1).then(() => { setImmediate(() => {"
                                    " fs.stat(__filename, () => {}); }); }); }, 1);\n";
-  const std::string node_out = run("cd " + dir.string() + " && node --trace-event-categories node.async_hooks "
+  const std::string node_out = run_shell("cd " + dir.string() + " && node --trace-event-categories node.async_hooks "
                                    "--trace-event-file-pattern node_trace.json ref.js", status);
   ASSERT_EQ(status, 0) << node_out;
-  const std::string check = run(std::string("node ") + TETHER_PROFILER_TEST_DIR + "/chrome_shape_check.js " +
+  const std::string check = run_shell(std::string("node ") + TETHER_PROFILER_TEST_DIR + "/chrome_shape_check.js " +
                                     (dir / "ours.json").string() + " " + (dir / "node_trace.json").string(),
                                 status);
   EXPECT_EQ(status, 0) << check;

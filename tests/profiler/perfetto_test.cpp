@@ -67,13 +67,9 @@ std::unique_ptr<text_node> parse_text(std::istream& in) {
 
 std::unique_ptr<text_node> decode(const std::filesystem::path& trace) {
   const std::string cmd = std::string("protoc --proto_path=") + TETHER_PROFILER_TEST_DIR +
-                          " --decode=perfetto.protos.Trace perfetto_subset.proto < " + trace.string() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string text;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  const int status = ::pclose(p);
+                          " --decode=perfetto.protos.Trace perfetto_subset.proto < " + trace.string();
+  int status = 0;
+  const std::string text = run_shell(cmd, status);
   EXPECT_EQ(status, 0) << "protoc could not decode the trace:\n" << text.substr(0, 2000);
   std::istringstream in(text);
   return parse_text(in);

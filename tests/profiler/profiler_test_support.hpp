@@ -120,6 +120,17 @@ inline process_result run_process(const std::vector<std::string>& argv, const st
   return r;
 }
 
+/// Runs a shell command; returns its stdout and stderr, and its status.
+inline std::string run_shell(const std::string& cmd, int& status) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  status = ::pclose(p);
+  return out;
+}
+
 /// A minimal resource for workloads (what a runtime's operation looks like).
 struct op : resource {
   explicit op(std::string_view type, async_id trigger = 0) { emit_init(*this, type, trigger); }

@@ -15,16 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string run(const std::string& cmd, int& status) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  status = ::pclose(p);
-  return out;
-}
-
 TEST(ProfilerReport, BubblesFoldRecursionAndCountEveryResource) {
   const auto dir = scratch_dir("model");
   const workload_counts c = record_workload(dir / "t.tether");
@@ -77,7 +67,7 @@ TEST(ProfilerReportBrowser, RendersTheCountsFiltersOnClickAndLogsNothing) {
   const std::filesystem::path npm_dir = std::filesystem::path(TETHER_BUILD_DIR) / "npm-profiler";
   if (!std::filesystem::exists(npm_dir / "node_modules" / "playwright-core")) {
     std::filesystem::create_directories(npm_dir);
-    const std::string out = run("cd " + npm_dir.string() +
+    const std::string out = run_shell("cd " + npm_dir.string() +
                                     " && npm install --no-audit --no-fund --silent playwright-core@1.65.2",
                                 status);
     ASSERT_EQ(status, 0) << "npm install playwright-core failed:\n" << out;
@@ -91,7 +81,7 @@ TEST(ProfilerReportBrowser, RendersTheCountsFiltersOnClickAndLogsNothing) {
     std::ofstream html(out_dir / "report.html");
     analysis::write_html_report(*m, html);
   }
-  const std::string out = run("NODE_PATH=" + (npm_dir / "node_modules").string() + " node " +
+  const std::string out = run_shell("NODE_PATH=" + (npm_dir / "node_modules").string() + " node " +
                                   TETHER_PROFILER_TEST_DIR + "/report_check.js " + (out_dir / "report.html").string() +
                                   " " + (out_dir / "report.png").string(),
                               status);

@@ -16,28 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "profiler/analysis/json_text.hpp"
 #include "profiler/analysis/outputs.hpp"
 
 namespace tether::profiler::analysis {
 namespace {
 
-void put_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20 || c == '<') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
 
 class chrome_json_writer final : public trace_consumer {
  public:
@@ -149,7 +133,7 @@ class chrome_json_writer final : public trace_consumer {
     line += "\",\"cat\":\"node,node.async_hooks\",\"name\":";
     std::string name(type);
     name += suffix;
-    put_json_string(line, name);
+    append_json_string(line, name);
     char id[40];
     std::snprintf(id, sizeof id, ",\"dur\":0,\"tdur\":0,\"id\":\"0x%" PRIx64 "\",\"args\":", e.id);
     line += id;
@@ -161,9 +145,9 @@ class chrome_json_writer final : public trace_consumer {
   void metadata(std::uint64_t tid, std::string_view what, std::string_view name) {
     std::string line = "{\"pid\":" + std::to_string(info_.pid) + ",\"tid\":" + std::to_string(tid) +
                        ",\"ts\":0,\"tts\":0,\"ph\":\"M\",\"cat\":\"__metadata\",\"name\":";
-    put_json_string(line, what);
+    append_json_string(line, what);
     line += ",\"dur\":0,\"tdur\":0,\"args\":{\"name\":";
-    put_json_string(line, name);
+    append_json_string(line, name);
     line += "}}";
     emit(line);
   }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "profiler/analysis/json_text.hpp"
 #include "profiler/analysis/outputs.hpp"
 
 namespace tether::profiler::analysis {
@@ -20,25 +21,6 @@ extern const std::string_view report_js;
 
 namespace {
 
-// JSON text safe inside <script>: '<' is escaped, so no "</script>" or
-// "<!--" can end the element early.
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20 || c == '<' || c == '>' || c == '&') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
 
 void num(std::string& out, std::uint64_t v) { out += std::to_string(v); }
 void num(std::string& out, std::int64_t v) { out += std::to_string(v); }
@@ -75,13 +57,13 @@ std::string report_json(const profile_model& m) {
   std::string j;
   j.reserve(1 << 20);
   j += "{\"meta\":{\"command\":";
-  json_string(j, m.info.command);
+  append_json_string(j, m.info.command);
   j += ",\"pid\":";
   num(j, m.info.pid);
   j += ",\"start_unix_ms\":";
   num(j, m.info.start_unix_ns / 1'000'000);
   j += ",\"clock\":";
-  json_string(j, m.info.clock);
+  append_json_string(j, m.info.clock);
   j += ",\"duration_ns\":";
   num(j, m.duration_ns);
   j += ",\"events\":";
@@ -95,9 +77,9 @@ std::string report_json(const profile_model& m) {
   j += ",\"end_present\":";
   j += m.end.present ? "true" : "false";
   j += ",\"end_reason\":";
-  json_string(j, m.end.present ? reason_text(m.end.reason) : "cut short");
+  append_json_string(j, m.end.present ? reason_text(m.end.reason) : "cut short");
   j += ",\"end_message\":";
-  json_string(j, m.end.message);
+  append_json_string(j, m.end.message);
   j += ",\"truncated\":";
   j += m.file.truncated ? "true" : "false";
   j += ",\"trace_bytes\":";
@@ -124,7 +106,7 @@ std::string report_json(const profile_model& m) {
     if (t != 0) {
       j += ",";
     }
-    json_string(j, m.type_names[t]);
+    append_json_string(j, m.type_names[t]);
   }
   j += "],\"threads\":[";
   for (std::size_t t = 0; t < m.threads.size(); ++t) {
@@ -132,7 +114,7 @@ std::string report_json(const profile_model& m) {
     j += "\"tid\":";
     num(j, m.threads[t].tid);
     j += ",\"name\":";
-    json_string(j, m.threads[t].name);
+    append_json_string(j, m.threads[t].name);
     j += "}";
   }
   // nodes: [parent, type, depth, resources, callbacks, callback_ns,
