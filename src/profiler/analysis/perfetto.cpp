@@ -141,16 +141,8 @@ class perfetto_writer final : public trace_consumer {
       proc.add_int32(field::pid, static_cast<std::int32_t>(info.pid));
       proc.add_string(field::process_name, name.empty() ? "tether" : name);
     }
-    {
-      protozero::pbf_writer p(trace_, field::packet);
-      p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
-      protozero::pbf_writer t(p, field::track_descriptor);
-      t.add_uint64(field::uuid, counter_uuid);
-      t.add_string(field::name, "pending async resources");
-      t.add_uint64(field::parent_uuid, process_uuid);
-      protozero::pbf_writer c(t, field::counter);
-    }
-    packets_ += 3;
+    packets_ += 2;
+    declare_track(counter_uuid, "pending async resources", process_uuid, true);
     flush(false);
   }
 
@@ -192,7 +184,7 @@ class perfetto_writer final : public trace_consumer {
     std::vector<std::uint64_t>& stack = stacks_[e.thread];
     switch (e.kind) {
       case format::kind::init: {
-        const std::int32_t lane = take_lane(e.type, e.ts);
+        const std::int32_t lane = take_lane(e.type);
         live_[e.id] = live_resource{e.type, lane};
         track_event(e.ts, instant, thread_track, cat_init, e.type, e.id, e.trigger, flow_begin(e.id));
         if (lane >= 0) {
@@ -291,14 +283,8 @@ class perfetto_writer final : public trace_consumer {
   // own (the process's), not on a thread where slices may have just closed.
   std::uint64_t counter_uuid_for_pending() {
     if (!pending_track_declared_) {
-      protozero::pbf_writer p(trace_, field::packet);
-      p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
-      protozero::pbf_writer t(p, field::track_descriptor);
-      t.add_uint64(field::uuid, pending_track_uuid);
-      t.add_string(field::name, "pending at end of trace");
-      t.add_uint64(field::parent_uuid, process_uuid);
+      declare_track(pending_track_uuid, "pending at end of trace", process_uuid);
       pending_track_declared_ = true;
-      ++packets_;
     }
     return pending_track_uuid;
   }
@@ -315,7 +301,21 @@ class perfetto_writer final : public trace_consumer {
     return lane_uuid_base + (static_cast<std::uint64_t>(type) << 12) + lane;
   }
 
-  std::int32_t take_lane(std::uint32_t type, std::uint64_t ts) {
+  /// A named track under `parent` (a counter track with `counter`).
+  void declare_track(std::uint64_t uuid, std::string_view name, std::uint64_t parent, bool counter = false) {
+    protozero::pbf_writer p(trace_, field::packet);
+    p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
+    protozero::pbf_writer t(p, field::track_descriptor);
+    t.add_uint64(field::uuid, uuid);
+    t.add_string(field::name, name.data(), name.size());
+    t.add_uint64(field::parent_uuid, parent);
+    if (counter) {
+      protozero::pbf_writer c(t, field::counter);
+    }
+    ++packets_;
+  }
+
+  std::int32_t take_lane(std::uint32_t type) {
     type_lanes& l = lanes_[type];
     if (!l.free.empty()) {
       const std::uint32_t lane = l.free.top();
@@ -330,24 +330,10 @@ class perfetto_writer final : public trace_consumer {
     }
     const std::string type_name = name_of(type);
     if (l.used == 0) {
-      protozero::pbf_writer p(trace_, field::packet);
-      p.add_uint64(field::timestamp, ts);
-      p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
-      protozero::pbf_writer t(p, field::track_descriptor);
-      t.add_uint64(field::uuid, type_group_uuid_base + type);
-      t.add_string(field::name, type_name + " lifetimes");
-      t.add_uint64(field::parent_uuid, process_uuid);
-      ++packets_;
+      declare_track(type_group_uuid_base + type, type_name + " lifetimes", process_uuid);
     }
     const std::uint32_t lane = l.used++;
-    protozero::pbf_writer p(trace_, field::packet);
-    p.add_uint64(field::timestamp, ts);
-    p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
-    protozero::pbf_writer t(p, field::track_descriptor);
-    t.add_uint64(field::uuid, lane_uuid(type, lane));
-    t.add_string(field::name, type_name + " #" + std::to_string(lane));
-    t.add_uint64(field::parent_uuid, type_group_uuid_base + type);
-    ++packets_;
+    declare_track(lane_uuid(type, lane), type_name + " #" + std::to_string(lane), type_group_uuid_base + type);
     return static_cast<std::int32_t>(lane);
   }
 
