@@ -12,6 +12,7 @@
 
 #include <time.h>
 
+#include <atomic>
 #include <cstdint>
 
 #if defined(__x86_64__)
@@ -47,12 +48,14 @@ inline bool tsc_usable() noexcept {
 #endif
 }
 
-/// Set once by the recorder before the first event; read on every event.
-inline bool use_tsc = false;
+/// Set by the recorder before the first event (always to the same value);
+/// read on every event. Atomic (relaxed: a plain load) so that a thread still
+/// recording while a new recording starts is not a data race.
+inline std::atomic<bool> use_tsc{false};
 
 inline std::uint64_t now_ticks() noexcept {
 #if defined(__x86_64__)
-  if (use_tsc) [[likely]] {
+  if (use_tsc.load(std::memory_order_relaxed)) [[likely]] {
     return __rdtsc();
   }
 #endif
@@ -81,7 +84,7 @@ class tick_converter {
   }
 
   std::uint64_t to_ns(std::uint64_t ticks) const noexcept {
-    if (!use_tsc) {
+    if (!use_tsc.load(std::memory_order_relaxed)) {
       return ticks;
     }
     const double span_ticks = static_cast<double>(last_ticks_ - base_ticks_);

@@ -384,7 +384,7 @@ void start_session(const options& opts, bool from_environment) {
   }
 
   static const bool tsc = tsc_usable();
-  use_tsc = tsc;
+  use_tsc.store(tsc, std::memory_order_relaxed);
   s->clock.start();
 
   std::string header(format::magic, sizeof format::magic);
@@ -396,7 +396,7 @@ void start_session(const options& opts, bool from_environment) {
   format::put_varint(info, realtime_ns());
   format::put_varint(info, monotonic_ns());
   format::put_varint(info, opts.buffer_events);
-  format::put_string(info, use_tsc ? "tsc (invariant), mapped to CLOCK_MONOTONIC" : "CLOCK_MONOTONIC");
+  format::put_string(info, tsc ? "tsc (invariant), mapped to CLOCK_MONOTONIC" : "CLOCK_MONOTONIC");
   format::put_string(info, command_line());
   format::put_record(header, format::tag::info, info);
   std::string overflow;
