@@ -19,12 +19,20 @@ packages=(
   libclang-rt-14-dev  # make test: libFuzzer and the sanitizer runtimes for clang
   libasio-dev         # tether::asio (standalone Asio)
   libboost-dev        # tether::asio (Boost.Asio)
+  libprotozero-dev    # tether-prof: the Perfetto writer
+  libcli11-dev        # tether-prof: the command line
+  protobuf-compiler   # tests/profiler: protoc --decode checks the Perfetto output
+  chromium            # tests/profiler: the HTML report in headless Chromium
 )
 
 # Node is only needed for the bench/node comparisons; it may come from
 # somewhere other than Debian's package, so check the command, not the package.
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs)
+fi
+# npm installs playwright-core into build/ for the profiler's browser test.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
 fi
 
 missing=()
