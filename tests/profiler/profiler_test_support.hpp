@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -76,9 +78,12 @@ struct process_result {
 };
 
 /// Runs argv with `env` added to this process's environment; captures output.
+/// With `kill_signal`, sends it once `ready()` holds (polled every 10 ms, at
+/// most 20 s; by default: the program printed "ready"), so a slow start
+/// under a sanitizer or a loaded machine cannot race the signal.
 inline process_result run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                  const std::filesystem::path& output_file, int kill_after_ms = -1,
-                                  int kill_signal = SIGTERM) {
+                                  const std::filesystem::path& output_file, int kill_signal = 0,
+                                  std::function<bool()> ready = {}) {
   std::vector<std::string> env_storage;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string kv = *e;
@@ -105,8 +110,17 @@ inline process_result run_process(const std::vector<std::string>& argv, const st
     r.output = "spawn failed: " + std::to_string(err);
     return r;
   }
-  if (kill_after_ms >= 0) {
-    ::usleep(static_cast<useconds_t>(kill_after_ms) * 1000);
+  if (kill_signal != 0) {
+    if (!ready) {
+      ready = [&] {
+        std::ifstream out(output_file);
+        const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+        return text.find("ready") != std::string::npos;
+      };
+    }
+    for (int waited = 0; waited < 20'000 && !ready(); waited += 10) {
+      ::usleep(10'000);
+    }
     ::kill(pid, kill_signal);
   }
   int status = 0;

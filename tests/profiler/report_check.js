@@ -32,7 +32,7 @@ const expect = (cond, what) => { if (!cond) problems.push(what); };
   page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
   const started = Date.now();
   await page.goto('file://' + path.resolve(reportPath));
-  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 10000 });
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
   const loadMs = Date.now() - started;
 
   const data = await page.evaluate(() => JSON.parse(document.getElementById('tether-data').textContent));

@@ -1,10 +1,11 @@
 // A program with no profiler code at all: it only links tether::profiler.
 // With TETHER_PROFILE set it must still record (autostart.cpp).
 //   no_code [N]             N resources of type "NoCode", each run once
-//   no_code --sleep         creates one, then sleeps (for signal tests)
+//   no_code --sleep         creates one, prints "ready", then sleeps (signal tests)
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   }
   if (sleep_forever) {
     tether::async_resource pending("NoCodePending");
+    std::puts("ready");
+    std::fflush(stdout);
     for (;;) {
       ::pause();
     }
