@@ -8,9 +8,13 @@ set(TETHER_CMAKE_PACKAGE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/tether")
 
 # Targets that go into the package: every layer that this build configured.
 set(tether_package_targets "")
-foreach(layer IN ITEMS core runtime asio profiler stack_trace)
+# tether_package_layers names them for tetherConfig.cmake, which finds each
+# one's own dependencies.
+set(tether_package_layers "")
+foreach(layer IN ITEMS core runtime http trace asio profiler stack_trace)
   if(TARGET tether_${layer})
     list(APPEND tether_package_targets tether_${layer})
+    list(APPEND tether_package_layers ${layer})
   endif()
 endforeach()
 
@@ -25,8 +29,6 @@ write_basic_package_version_file(
   COMPATIBILITY SameMajorVersion)
 
 # Build-tree package: -Dtether_DIR=<build dir> works without installing.
-configure_file("${PROJECT_SOURCE_DIR}/cmake/Findhttp_parser.cmake"
-  "${PROJECT_BINARY_DIR}/Findhttp_parser.cmake" COPYONLY)
 export(TARGETS ${tether_package_targets}
   NAMESPACE tether::
   FILE "${PROJECT_BINARY_DIR}/tetherTargets.cmake")
@@ -35,6 +37,8 @@ if(NOT TETHER_INSTALL)
   return()
 endif()
 
+# Each layer installs its own headers (its FILE_SET HEADERS): installing
+# core alone installs core's headers alone.
 install(TARGETS ${tether_package_targets}
   EXPORT tetherTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -43,11 +47,6 @@ install(TARGETS ${tether_package_targets}
   FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 
-# The whole public tree, detail/ included (public templates need it).
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/tether"
-  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
-  FILES_MATCHING PATTERN "*.hpp")
-
 install(EXPORT tetherTargets
   NAMESPACE tether::
   DESTINATION "${TETHER_CMAKE_PACKAGE_DIR}")
@@ -55,5 +54,4 @@ install(EXPORT tetherTargets
 install(FILES
   "${PROJECT_BINARY_DIR}/tetherConfig.cmake"
   "${PROJECT_BINARY_DIR}/tetherConfigVersion.cmake"
-  "${PROJECT_SOURCE_DIR}/cmake/Findhttp_parser.cmake"
   DESTINATION "${TETHER_CMAKE_PACKAGE_DIR}")

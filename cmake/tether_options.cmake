@@ -16,6 +16,9 @@ set_property(CACHE TETHER_SANITIZE PROPERTY STRINGS "" "address,undefined" "thre
 # Per-layer switches (ON by default; a missing dependency is a configure error
 # naming the Debian package, never a silent skip):
 option(TETHER_WITH_RUNTIME "Build tether::runtime (libuv event loop)" ON)
+include(CMakeDependentOption)
+cmake_dependent_option(TETHER_WITH_HTTP "Build tether::http (HTTP/1.1 on the runtime)" ON
+  "TETHER_WITH_RUNTIME" OFF)
 option(TETHER_WITH_PROFILER "Build tether::profiler and the tether-prof tool" ON)
 # Still to come:
 #   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)

@@ -13,16 +13,22 @@ packages=(
   libgmock-dev
   libbenchmark-dev
   libuv1-dev          # tether::runtime
-  libhttp-parser-dev  # tether::runtime http
+  node-llhttp         # tether::http: llhttp's C sources (Node's parser)
   wrk                 # make bench: the HTTP benchmark
+  nginx-light         # make bench: the HTTP benchmark's raw-speed anchor
   clang               # make test: the fuzz preset (clang++)
   libclang-rt-14-dev  # make test: libFuzzer and the sanitizer runtimes for clang
+  clang-16            # make test: the clang preset (Debian's newest clang)
+  libclang-rt-16-dev  # make test: clang-16's sanitizer runtimes
   libasio-dev         # tether::asio (standalone Asio)
   libboost-dev        # tether::asio (Boost.Asio)
-  libprotozero-dev    # tether-prof: the Perfetto writer
-  libcli11-dev        # tether-prof: the command line
-  protobuf-compiler   # tests/profiler: protoc --decode checks the Perfetto output
-  chromium            # tests/profiler: the HTML report in headless Chromium
+  libdw-dev           # tether::stack_trace: symbolization (elfutils)
+  libunwind-dev       # tether::stack_trace: unwinding without frame pointers
+  libprotozero-dev    # tether::profiler: Perfetto protobuf output
+  libcli11-dev        # tether::profiler: the tether-prof command line
+  protobuf-compiler   # make test: protoc --decode checks the Perfetto output
+  chromium            # make test: browser tests of the profiler's HTML report
+  ccache              # optional: faster rebuilds (CMAKE_CXX_COMPILER_LAUNCHER=ccache)
 )
 
 # Node is only needed for the bench/node comparisons; it may come from

@@ -5,6 +5,7 @@
 // are empty; then the next libuv phase (timers, I/O, check = immediates,
 // close). See docs/semantics.md.
 
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -56,6 +57,11 @@ class event_loop {
   static event_loop& current();
 
   uv_loop_t* native_handle() noexcept;
+
+  /// The loop's cached time in milliseconds (libuv's uv_now): updated once at
+  /// the start of each loop turn, so every callback of one turn sees the same
+  /// value. Cheap (a load); for timeouts and deadlines measured on the loop.
+  std::uint64_t now() const noexcept;
 
   /// Node's process.on('uncaughtException'): called, inside the throwing
   /// callback's context, with each exception a callback lets escape; the loop

@@ -23,7 +23,9 @@
 //                                          //   (exactly once; fires `destroy`)
 //
 // emit_promise_resolve(r) fires `promise_resolve` for promise-like resources
-// when they settle.
+// when they settle. captured_context + context_scope carry the context alone
+// (no resource, no hooks) to code that runs later, e.g. a coroutine resumed
+// by someone else's completion.
 //
 // Rules for integrators:
 // - The resource must outlive every callback_scope entered for it: move the
@@ -40,6 +42,7 @@
 //   calls never throw except emit_destroy on misuse.
 
 #include <string_view>
+#include <utility>
 
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/detail/thread_state.hpp>
@@ -74,6 +77,71 @@ inline void emit_promise_resolve(resource& r) noexcept {
   detail::emit_hook(detail::hook_event::promise_resolve, r);
 }
 
+namespace detail {
+
+/// The one guard that saves a thread's execution state (ids, current
+/// resource, context frame) and puts it back when it ends, also during stack
+/// unwinding. While it lives, an enter_with() owns its frame here; that frame
+/// is released at the end, so an enter_with() lasts until the scope that
+/// contains it ends (Node's rule). callback_scope, context_scope and the
+/// runtime's hook-less scopes are all built on it.
+class saved_execution_state {
+ public:
+  saved_execution_state() noexcept
+      : state_(tls),
+        execution_(state_.execution_id),
+        trigger_(state_.trigger_id),
+        current_(state_.current),
+        frame_(state_.frame),
+        owned_(state_.owned) {
+    state_.owned = nullptr;
+  }
+
+  ~saved_execution_state() {
+    if (state_.owned != nullptr) [[unlikely]] {
+      release_frame(state_.owned);
+    }
+    state_.execution_id = execution_;
+    state_.trigger_id = trigger_;
+    state_.current = current_;
+    state_.frame = frame_;
+    state_.owned = owned_;
+  }
+
+  saved_execution_state(const saved_execution_state&) = delete;
+  saved_execution_state& operator=(const saved_execution_state&) = delete;
+
+  /// The thread's state, to switch after construction.
+  thread_state& state() noexcept { return state_; }
+
+ private:
+  thread_state& state_;
+  async_id execution_;
+  async_id trigger_;
+  resource* current_;
+  const context_frame* frame_;
+  context_frame* owned_;
+};
+
+/// Makes `r` the current resource (ids, resource) with `frame` as the
+/// context, firing no hook: callback_scope adds the hooks; the runtime runs
+/// some listeners (unhandledRejection) without them, as Node does.
+class resource_scope {
+ public:
+  resource_scope(resource& r, const context_frame* frame) noexcept {
+    thread_state& s = saved_.state();
+    s.execution_id = r.id();
+    s.trigger_id = r.trigger_id();
+    s.current = &r;
+    s.frame = frame;
+  }
+
+ private:
+  saved_execution_state saved_;
+};
+
+}  // namespace detail
+
 /// RAII bracket around one callback of `r`: on entry makes `r` the current
 /// resource (execution_async_id() == r.id(), trigger_async_id() ==
 /// r.trigger_id(), execution_async_resource() is r, get_store() sees r's
@@ -83,35 +151,16 @@ inline void emit_promise_resolve(resource& r) noexcept {
 class callback_scope {
  public:
   explicit callback_scope(resource& r) noexcept
-      : resource_(r),
-        saved_execution_(detail::tls.execution_id),
-        saved_trigger_(detail::tls.trigger_id),
-        saved_current_(detail::tls.current),
-        saved_frame_(detail::tls.frame),
-        saved_owned_(detail::tls.owned) {
-    detail::thread_state& s = detail::tls;
-    s.execution_id = r.id();
-    s.trigger_id = r.trigger_id();
-    s.current = &r;
-    s.frame = detail::resource_access::frame(r);
-    s.owned = nullptr;
+      : resource_(r), scope_(r, detail::resource_access::frame(r)) {
     detail::emit_hook(detail::hook_event::before, r);
   }
 
   ~callback_scope() {
+    // Before scope_ restores the caller's state: after/destroy run in r's.
     detail::emit_hook(detail::hook_event::after, resource_);
     if (detail::resource_access::take_destroy_due(resource_)) [[unlikely]] {
       detail::emit_hook(detail::hook_event::destroy, resource_);
     }
-    detail::thread_state& s = detail::tls;
-    if (s.owned != nullptr) [[unlikely]] {
-      detail::release_frame(s.owned);
-    }
-    s.execution_id = saved_execution_;
-    s.trigger_id = saved_trigger_;
-    s.current = saved_current_;
-    s.frame = saved_frame_;
-    s.owned = saved_owned_;
   }
 
   callback_scope(const callback_scope&) = delete;
@@ -119,11 +168,58 @@ class callback_scope {
 
  private:
   resource& resource_;
-  async_id saved_execution_;
-  async_id saved_trigger_;
-  resource* saved_current_;
-  const detail::context_frame* saved_frame_;
-  detail::context_frame* saved_owned_;
+  detail::resource_scope scope_;
+};
+
+/// The async_local_storage context of one moment: every storage's store as
+/// get_store() saw it when captured. A counted reference to an immutable
+/// frame: copying it is one increment, and it may be kept and used on any
+/// thread. An Asio adapter, a coroutine library or a connection object keeps
+/// one to run later code "in the context of then" without creating a
+/// resource (for that, use emit_init + callback_scope, which capture and
+/// restore it for you).
+class captured_context {
+ public:
+  /// The empty context: no store for any storage.
+  captured_context() noexcept = default;
+  captured_context(const captured_context& other) noexcept
+      : frame_(detail::acquire_frame(other.frame_)) {}
+  captured_context(captured_context&& other) noexcept
+      : frame_(std::exchange(other.frame_, nullptr)) {}
+  captured_context& operator=(captured_context other) noexcept {
+    std::swap(frame_, other.frame_);
+    return *this;
+  }
+  ~captured_context() { detail::release_frame(frame_); }
+
+  /// The context current on this thread now.
+  static captured_context current() noexcept {
+    return captured_context(detail::acquire_frame(detail::tls.frame));
+  }
+
+  /// True for the empty context (no store was set when captured).
+  bool empty() const noexcept { return frame_ == nullptr; }
+
+ private:
+  friend class context_scope;
+  explicit captured_context(detail::context_frame* f) noexcept : frame_(f) {}
+  detail::context_frame* frame_ = nullptr;
+};
+
+/// RAII: installs a captured context as the current one (get_store() sees
+/// its stores) and puts back the previous one on exit, also during stack
+/// unwinding. Changes no id and fires no hook. An enter_with() made inside
+/// ends with the scope. `c` must outlive the scope. Current thread only;
+/// nests; allocation- and lock-free.
+class context_scope {
+ public:
+  explicit context_scope(const captured_context& c) noexcept { saved_.state().frame = c.frame_; }
+
+  context_scope(const context_scope&) = delete;
+  context_scope& operator=(const context_scope&) = delete;
+
+ private:
+  detail::saved_execution_state saved_;
 };
 
 }  // namespace tether

@@ -22,10 +22,12 @@
 //   GETADDRINFOREQWRAP connect() to a host name trigger: the TCPWRAP
 //   TCPCONNECTWRAP  connect()                   trigger: the TCPWRAP;
 //                                               connect() settles in its scope
-//   WRITEWRAP       each write()                trigger: the socket
+//   WRITEWRAP       write() the kernel did not  trigger: the socket
+//                   take whole at once
 //   SHUTDOWNWRAP    end()                       trigger: the socket
 // accept()/on_connection settle in the server's scope, read() in the
-// socket's, write() in its WRITEWRAP's, end() in its SHUTDOWNWRAP's. Every
+// socket's, write() in its WRITEWRAP's (a callback for a write taken at
+// once in a TickObject's), end() in its SHUTDOWNWRAP's. Every
 // init gets exactly one destroy: a request's right after its callback, a
 // socket's or server's when libuv's close callback has run.
 //
@@ -48,6 +50,9 @@
 #include <tether/async_hooks.hpp>
 #include <tether/detail/unique_function.hpp>
 #include <tether/promise.hpp>
+
+struct uv_tcp_s;
+using uv_tcp_t = uv_tcp_s;  // the same type as libuv's typedef; <uv.h> not needed here
 
 namespace tether {
 namespace detail {
@@ -98,10 +103,12 @@ class socket {
   /// and pauses (uv_read_stop) while a chunk waits for a reader, so a peer
   /// that sends faster than we read is held back by TCP.
   [[nodiscard]] promise<std::string> read();
-  /// Queues `data` (one WRITEWRAP, trigger = the socket); resolves when
-  /// libuv has handed all of it to the kernel. Rejects with uv_error
-  /// ("write", EPIPE, ECONNRESET, ECANCELED if closed first). Throws
-  /// usage_error after end().
+  /// Writes `data`, as Node: what the kernel takes at once is written
+  /// inside this call (uv_try_write; the promise is then already resolved,
+  /// and no resource is created), the rest is queued in one WRITEWRAP
+  /// (trigger = the socket). Resolves when libuv has handed all of it to the
+  /// kernel. Rejects with uv_error ("write", EPIPE, ECONNRESET, ECANCELED if
+  /// closed first). Throws usage_error after end().
   [[nodiscard]] promise<void> write(std::string data);
   /// Half-close: after the pending writes, shutdown (SHUTDOWNWRAP, trigger =
   /// the socket) sends FIN. Reading stays possible. A second end() throws
@@ -121,7 +128,8 @@ class socket {
   /// True until close() (or the handle's destruction).
   bool is_open() const noexcept;
 
-  /// Bytes written with write() whose completion has not run yet.
+  /// Bytes of write()s the kernel did not take at once whose completion has
+  /// not run yet.
   std::size_t buffered_amount() const noexcept;
   /// buffered_amount() >= high_water_mark (Node: write() returned false).
   bool needs_drain() const noexcept;
@@ -140,6 +148,10 @@ class socket {
   /// Throws uv_error ("getsockname"/"getpeername") on a closed socket.
   address local_address() const;
   address remote_address() const;
+  /// The libuv handle, for what tether does not wrap (uv_fileno, then
+  /// getsockopt/setsockopt); null for an empty or closed socket. Reading,
+  /// writing or closing through it bypasses tether: don't.
+  uv_tcp_t* native_handle() const noexcept;
 
   /// Not API: takes over a state with no other owner.
   explicit socket(detail::tcp_socket_state* s) noexcept;

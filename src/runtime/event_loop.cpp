@@ -316,6 +316,8 @@ event_loop& event_loop::current() {
 
 uv_loop_t* event_loop::native_handle() noexcept { return core_->uv(); }
 
+std::uint64_t event_loop::now() const noexcept { return uv_now(core_->uv()); }
+
 void event_loop::on_uncaught_exception(std::function<void(std::exception_ptr)> handler) {
   core_->set_uncaught_handler(std::move(handler));
 }

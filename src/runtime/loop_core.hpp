@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <tether/detail/unique_function.hpp>
@@ -151,11 +152,36 @@ class loop_core {
     drain();
   }
 
+  /// Completes a libuv request that libuv has handed back (runtime/request.hpp,
+  /// the only caller): while the loop is stopping it is held back
+  /// (defer_if_stopping: this same call again from the next run(), or from
+  /// the destructor); while the loop is being destroyed it gets its destroy
+  /// and is freed, unrun; otherwise `r->complete()` runs in its scope, then
+  /// destroy, free, drain.
+  template <class Request>
+  void run_callback(std::unique_ptr<Request> r) noexcept {
+    if (closing_) {
+      emit_destroy(*r);
+      return;
+    }
+    Request* held = r.release();  // the deferred call's until it runs
+    if (defer_if_stopping([this, held] { run_callback(std::unique_ptr<Request>(held)); })) {
+      return;
+    }
+    r.reset(held);
+    run_callback(
+        *r, [&] { r->complete(); },
+        [&] {
+          emit_destroy(*r);
+          r.reset();
+        });
+  }
+
   void add_handle_owner(handle_owner& o) noexcept;
   void remove_handle_owner(handle_owner& o) noexcept;
 
-  /// First thing in a libuv completion callback (fs, thread-pool work):
-  /// `redo` calls that same libuv callback again. While the loop is stopping
+  /// The first step of completing a libuv request (run_callback above):
+  /// `redo` completes it again later. While the loop is stopping
   /// (a callback threw earlier in this loop turn; run() is about to rethrow),
   /// no more user code may run, yet libuv still delivers the rest of the
   /// turn's completions. Then `redo` is held back and true returned: the

@@ -429,34 +429,7 @@ std::string describe_reason(const std::exception_ptr& e) {
 // before/after).
 template <class F>
 static void in_rejection_context(promise_base& p, const context_frame* frame, F&& fn) {
-  thread_state& s = tls;
-  const async_id saved_execution = s.execution_id;
-  const async_id saved_trigger = s.trigger_id;
-  resource* saved_current = s.current;
-  const context_frame* saved_frame = s.frame;
-  context_frame* saved_owned = s.owned;
-  s.execution_id = p.id();
-  s.trigger_id = p.trigger_id();
-  s.current = &p;
-  s.frame = frame;
-  s.owned = nullptr;
-  struct restore {
-    thread_state& s;
-    async_id e, t;
-    resource* c;
-    const context_frame* f;
-    context_frame* o;
-    ~restore() {
-      if (s.owned != nullptr) {
-        release_frame(s.owned);
-      }
-      s.execution_id = e;
-      s.trigger_id = t;
-      s.current = c;
-      s.frame = f;
-      s.owned = o;
-    }
-  } r{s, saved_execution, saved_trigger, saved_current, saved_frame, saved_owned};
+  const resource_scope scope(p, frame);
   fn();
 }
 

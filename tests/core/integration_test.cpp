@@ -347,3 +347,72 @@ TEST(Integration, ReinitialisedResourceGetsNewId) {
 }
 
 }  // namespace
+
+// --- captured_context / context_scope ----------------------------------------
+
+TEST(Integration, CapturedContextRestoresTheStoresOfThen) {
+  tether::async_local_storage<std::string> als;
+  tether::captured_context saved;
+  EXPECT_TRUE(saved.empty());
+  als.run("request-1", [&] { saved = tether::captured_context::current(); });
+  EXPECT_FALSE(saved.empty());
+  EXPECT_EQ(als.get_store(), nullptr);
+
+  const async_id before = execution_async_id();
+  {
+    const tether::context_scope in_saved(saved);
+    ASSERT_NE(als.get_store(), nullptr);
+    EXPECT_EQ(*als.get_store(), "request-1");
+    EXPECT_EQ(execution_async_id(), before);  // no id changes, no resource
+    als.run("nested", [&] { EXPECT_EQ(*als.get_store(), "nested"); });
+    EXPECT_EQ(*als.get_store(), "request-1");
+  }
+  EXPECT_EQ(als.get_store(), nullptr);
+}
+
+TEST(Integration, ContextScopeFiresNoHookAndEndsAnEnterWithInside) {
+  tether::async_local_storage<int> als;
+  hook_recorder rec;
+  tether::captured_context empty;
+  {
+    const tether::context_scope outer(empty);  // holds the enter_with(1) below
+    als.enter_with(1);
+    {
+      const tether::context_scope in_empty(empty);
+      EXPECT_EQ(als.get_store(), nullptr);
+      als.enter_with(2);
+      EXPECT_EQ(*als.get_store(), 2);
+    }
+    ASSERT_NE(als.get_store(), nullptr);
+    EXPECT_EQ(*als.get_store(), 1);  // the inner enter_with ended with the scope
+  }
+  EXPECT_EQ(als.get_store(), nullptr);
+  EXPECT_TRUE(rec.events().empty());
+}
+
+TEST(Integration, ContextScopeRestoresOnException) {
+  tether::async_local_storage<int> als;
+  tether::captured_context seven;
+  als.run(7, [&] { seven = tether::captured_context::current(); });
+  EXPECT_THROW(
+      {
+        const tether::context_scope in_seven(seven);
+        EXPECT_EQ(*als.get_store(), 7);
+        throw std::runtime_error("boom");
+      },
+      std::runtime_error);
+  EXPECT_EQ(als.get_store(), nullptr);
+}
+
+TEST(Integration, CapturedContextCopiesShareOneFrameThatOutlivesTheRun) {
+  tether::async_local_storage<std::string> als;
+  tether::captured_context a;
+  als.run("kept", [&] { a = tether::captured_context::current(); });
+  tether::captured_context b = a;            // copy
+  tether::captured_context c = std::move(a);  // move leaves a empty
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty by contract
+  for (const tether::captured_context* ctx : {&b, &c}) {
+    const tether::context_scope in(*ctx);
+    EXPECT_EQ(*als.get_store(), "kept");
+  }
+}

@@ -121,11 +121,7 @@ void tcp_server_state::release_owner() noexcept {
   maybe_free();
 }
 
-void tcp_server_state::maybe_free() noexcept {
-  if (!owned && closed && pins == 0) {
-    delete this;
-  }
-}
+void tcp_server_state::maybe_free() noexcept { free_if_unused(*this); }
 
 void tcp_server_state::pump() {
   while (!backlog.empty() && (on_connection || !waiters.empty())) {

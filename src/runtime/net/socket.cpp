@@ -124,7 +124,7 @@ void start_timer_for(tcp_socket_state& s) {
 tcp_socket_state* tcp_socket_state::create(loop_core& loop, async_id trigger,
                                            std::size_t high_water_mark) {
   ignore_sigpipe();
-  std::unique_ptr<tcp_socket_state> s(new tcp_socket_state());
+  auto s = std::make_unique<tcp_socket_state>();
   s->loop = &loop;
   s->high_water_mark = high_water_mark;
   if (const int rc = uv_tcp_init(loop.uv(), &s->tcp); rc < 0) {
@@ -190,11 +190,7 @@ void tcp_socket_state::release_owner() noexcept {
   maybe_free();
 }
 
-void tcp_socket_state::maybe_free() noexcept {
-  if (!owned && closed && pins == 0) {
-    delete this;
-  }
-}
+void tcp_socket_state::maybe_free() noexcept { free_if_unused(*this); }
 
 std::string tcp_socket_state::peer_name() const {
   return endpoint(reinterpret_cast<const sockaddr&>(peer));
@@ -375,6 +371,10 @@ void socket::set_no_delay(bool enable) {
   if (s.open) {
     uv_tcp_nodelay(&s.tcp, enable ? 1 : 0);
   }
+}
+
+uv_tcp_t* socket::native_handle() const noexcept {
+  return s_ != nullptr && s_->open ? &s_->tcp : nullptr;
 }
 
 void socket::set_keep_alive(bool enable, std::chrono::seconds delay) {

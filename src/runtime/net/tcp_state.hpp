@@ -5,9 +5,11 @@
 // libuv until the handle's close callback has run (`closed`); `pins` keep it
 // alive across a callback that may drop the public handle (a coroutine
 // reclaimed, a socket destroyed from its own read callback). It is freed by
-// maybe_free() when all three are gone. Requests (WRITEWRAP, SHUTDOWNWRAP,
-// TCPCONNECTWRAP) hold a raw pointer: libuv completes every request on a
-// stream (ECANCELED if it was closed) before the stream's close callback.
+// maybe_free() when all three are gone. Requests on a socket (WRITEWRAP,
+// SHUTDOWNWRAP, TCPCONNECTWRAP) pin it until they are freed: libuv
+// completes every request on a stream (ECANCELED if it was closed) before
+// the stream's close callback, but a completion held back by an uncaught
+// exception (runtime/request.hpp) runs after it.
 
 #include <sys/socket.h>
 #include <uv.h>
@@ -15,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -23,6 +26,7 @@
 #include <tether/net.hpp>
 
 #include "runtime/loop_core.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::detail {
 
@@ -127,6 +131,23 @@ struct tcp_socket_state final : resource, handle_owner {
   static void on_close(uv_handle_t* h);
 };
 
+/// The base of a request on a socket (WRITEWRAP, SHUTDOWNWRAP,
+/// TCPCONNECTWRAP): its libuv request, libuv's status, and a pin on the
+/// socket's state for as long as the request lives.
+template <class Uv>
+struct socket_request : uv_request<Uv> {
+  explicit socket_request(tcp_socket_state& s) noexcept : socket(&s) { ++s.pins; }
+  socket_request(const socket_request&) = delete;
+  socket_request& operator=(const socket_request&) = delete;
+  ~socket_request() {
+    --socket->pins;
+    socket->maybe_free();
+  }
+
+  tcp_socket_state* socket;
+  int status = 0;  // libuv's, or its refusal (start_request_or_fail_soon)
+};
+
 // --- server ------------------------------------------------------------------
 
 struct tcp_server_state final : resource, handle_owner {
@@ -155,6 +176,16 @@ struct tcp_server_state final : resource, handle_owner {
   static void finish_deferred(tcp_server_state& s, bool ran) noexcept;
   static void on_close(uv_handle_t* h);
 };
+
+/// The one place a socket's or server's state is freed (their maybe_free):
+/// when no public handle owns it, libuv's close callback has run and no
+/// pin holds it.
+template <class State>
+void free_if_unused(State& s) noexcept {
+  if (!s.owned && s.closed && s.pins == 0) {
+    const std::unique_ptr<State> last(&s);
+  }
+}
 
 // --- dns (dns.cpp) -------------------------------------------------------------
 

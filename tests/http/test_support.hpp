@@ -14,7 +14,7 @@
 #include <tether/promise.hpp>
 #include <tether/uv_error.hpp>
 
-#include "runtime/http/message_parser.hpp"
+#include "http/message_parser.hpp"
 #include "runtime/net_fixture.hpp"
 
 namespace tether::test {

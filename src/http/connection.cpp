@@ -1,12 +1,9 @@
 // One server connection: a net::socket driving the sans-I/O
 // server_connection (see server_impl.hpp).
 
-#include <uv.h>
-
 #include <tether/integration.hpp>
 
-#include "runtime/http/server_impl.hpp"
-#include "runtime/loop_core.hpp"
+#include "http/server_impl.hpp"
 
 namespace tether::http::detail {
 
@@ -20,15 +17,12 @@ constexpr std::uint64_t linger_ms = 2000;
 
 }  // namespace
 
-std::uint64_t loop_now() noexcept {
-  tether::detail::loop_core* loop = tether::detail::current_core_if_any();
-  return loop != nullptr ? uv_now(loop->uv()) : 0;
-}
+std::uint64_t loop_now() { return event_loop::current().now(); }
 
 connection::connection(std::shared_ptr<server_state> server, net::socket sock)
     : server_(std::move(server)), sock_(std::move(sock)), core_(*this, server_->limits) {}
 
-connection::~connection() { tether::detail::release_frame(frame_); }
+connection::~connection() = default;
 
 void connection::start() {
   self_ = shared_from_this();
@@ -55,9 +49,9 @@ void connection::on_read(std::error_code ec, std::string data) {
   if (closed_) {
     return;
   }
-  if (frame_ == nullptr) {
+  if (context_.empty()) {
     // The TCPWRAP's context (we run in its scope): every request's.
-    frame_ = tether::detail::acquire_frame(tether::detail::tls.frame);
+    context_ = captured_context::current();
   }
   if (ec || (ending_ && data.empty())) {
     close_now();  // reset, or the peer closed after our FIN
@@ -84,7 +78,7 @@ void connection::on_request(request_id id, message_head& head) {
   fresh_ = false;
   std::shared_ptr<exchange> ex;
   try {
-    ex = std::make_shared<exchange>(shared_from_this(), id, std::move(head), sock_.id(), frame_);
+    ex = std::make_shared<exchange>(shared_from_this(), id, std::move(head), sock_.id(), context_);
     live_.push_back(ex.get());
   } catch (...) {
     core_.abort(id);  // out of memory: no handler, the connection closes
@@ -109,6 +103,13 @@ void connection::on_request_error(request_id id, int status) {
   if (exchange* ex = find(id)) {
     ex->on_error(status);
   }
+}
+
+void connection::on_upgrade(request_id, message_head&, std::string_view) {
+  // TODO(I/O side, issue 8): placeholder from the parser branch (see
+  // server_impl.hpp). No handler is configured yet, so this never runs;
+  // if it did, nobody would own the socket: close it.
+  close_now();
 }
 
 exchange* connection::find(request_id id) const noexcept {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "runtime/http/server_impl.hpp"
+#include "http/server_impl.hpp"
 
 namespace tether::http {
 namespace detail {

@@ -10,8 +10,8 @@
 #include <tether/net.hpp>
 #include <tether/uv_error.hpp>
 
-#include "runtime/http/message_parser.hpp"
-#include "runtime/http/serializer.hpp"
+#include "http/message_parser.hpp"
+#include "http/serializer.hpp"
 
 namespace tether::http {
 namespace detail {

@@ -3,8 +3,8 @@
 
 #include <tether/integration.hpp>
 
-#include "runtime/http/serializer.hpp"
-#include "runtime/http/server_impl.hpp"
+#include "http/serializer.hpp"
+#include "http/server_impl.hpp"
 
 namespace tether::http {
 namespace detail {
@@ -14,12 +14,12 @@ constexpr std::string_view incoming_type = "HTTPINCOMINGMESSAGE";
 }  // namespace
 
 exchange::exchange(std::shared_ptr<connection> conn, request_id id, message_head&& head,
-                   async_id trigger, const tether::detail::context_frame* frame)
+                   async_id trigger, const captured_context& socket_context)
     : req(*this), res(*this), conn_(std::move(conn)), rid_(id), head_(std::move(head)) {
-  emit_init(*this, incoming_type, trigger);
   // The socket's context, whatever callback this is parsed in (see
   // server_impl.hpp): a request never inherits another request's stores.
-  tether::detail::resource_access::capture_frame(*this, frame);
+  const context_scope in_socket_context(socket_context);
+  emit_init(*this, incoming_type, trigger);
 }
 
 exchange::~exchange() {

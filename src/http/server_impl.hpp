@@ -26,10 +26,11 @@
 #include <vector>
 
 #include <tether/http.hpp>
+#include <tether/integration.hpp>
 #include <tether/net.hpp>
 #include <tether/timers.hpp>
 
-#include "runtime/http/server_connection.hpp"
+#include "http/server_connection.hpp"
 
 namespace tether::http::detail {
 
@@ -53,7 +54,7 @@ struct server_state : std::enable_shared_from_this<server_state> {
 class exchange final : public resource {
  public:
   exchange(std::shared_ptr<connection> conn, request_id id, message_head&& head, async_id trigger,
-           const tether::detail::context_frame* frame);
+           const captured_context& socket_context);
   ~exchange();
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
@@ -129,6 +130,10 @@ class connection final : public server_observer, public std::enable_shared_from_
   void on_request_body(request_id id, std::string_view data) override;
   void on_request_end(request_id id) override;
   void on_request_error(request_id id, int status) override;
+  // TODO(I/O side, issue 8): hand the socket and `rest` to an upgrade /
+  // connect handler. Placeholder from the parser branch: never called while
+  // server_limits::upgrade_handler and connect_handler stay false.
+  void on_upgrade(request_id id, message_head& head, std::string_view rest) override;
 
  private:
   exchange* find(request_id id) const noexcept;
@@ -144,7 +149,7 @@ class connection final : public server_observer, public std::enable_shared_from_
   server_connection core_;
   std::shared_ptr<connection> self_;  // while the socket is open
   std::vector<exchange*> live_;       // exchanges alive, by request order
-  tether::detail::context_frame* frame_ = nullptr;  // the TCPWRAP's, from its read callbacks
+  captured_context context_;  // the TCPWRAP's, from its read callbacks
   std::uint64_t accepted_at_ = 0;
   std::uint64_t head_deadline_ = 0;  // 0: none
   std::uint64_t idle_deadline_ = 0;
@@ -157,7 +162,7 @@ class connection final : public server_observer, public std::enable_shared_from_
   bool closed_ = false;
 };
 
-/// uv_now() of the current loop, in ms.
-std::uint64_t loop_now() noexcept;
+/// The current loop's now(), in ms.
+std::uint64_t loop_now();
 
 }  // namespace tether::http::detail

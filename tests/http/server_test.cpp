@@ -25,7 +25,7 @@
 #include <tether/timers.hpp>
 #include <tether/work.hpp>
 
-#include "runtime/http_test_support.hpp"
+#include "http/test_support.hpp"
 
 namespace {
 
