@@ -1,7 +1,8 @@
 # Front door. Everything real lives in CMakePresets.json; this file only
 # orders the steps and installs what is missing first.
 #   make demo    build and run the flagship demo, examples/request_context/
-#                (DEMO=<example name> for another example)
+#                (DEMO=<example name> for another example; PROFILE=1 records it
+#                with tether-prof and prints the report's path)
 #   make test    dev, then asan, then tsan, then fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
 #   make bench   release build; core and runtime ratio tables (Node, raw libuv), the HTTP
 #                benchmark (wrk against tether and Node), then other benchmarks
@@ -32,8 +33,13 @@ deps:
 
 demo: deps
 	$(CMAKE) --preset $(DEMO_PRESET)
+ifeq ($(PROFILE),1)
+	$(CMAKE) --build --preset $(DEMO_PRESET) --target $(DEMO) tether-prof
+	./build/$(DEMO_PRESET)/bin/tether-prof run -o build/$(DEMO_PRESET)/profile -- ./build/$(DEMO_PRESET)/examples/$(DEMO)
+else
 	$(CMAKE) --build --preset $(DEMO_PRESET) --target $(DEMO)
 	./build/$(DEMO_PRESET)/examples/$(DEMO)
+endif
 
 # Presets run one after another even under `make -j`: each build already uses
 # every core, and the output stays readable.

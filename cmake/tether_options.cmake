@@ -20,6 +20,6 @@ include(CMakeDependentOption)
 cmake_dependent_option(TETHER_WITH_HTTP "Build tether::http (HTTP/1.1 on the runtime)" ON
   "TETHER_WITH_RUNTIME" OFF)
 option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace (async stack traces; libdw, libunwind)" ON)
+option(TETHER_WITH_PROFILER "Build tether::profiler and the tether-prof tool" ON)
 # Still to come:
 #   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)
-#   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)

@@ -36,6 +36,10 @@ packages=(
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs)
 fi
+# npm installs playwright-core into build/ for the profiler's browser test.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -65,5 +65,17 @@ if(EXISTS "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_stack_trace")
   run_step("run the outside stack_trace program (expects a trace with its Timeout hop)"
     "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_stack_trace")
 endif()
+if(EXISTS "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_profiler")
+  set(trace "${TETHER_CONSUMER_BINARY_DIR}/package.tether")
+  file(REMOVE "${trace}")
+  run_step("run the outside profiler program with TETHER_PROFILE set"
+    "${CMAKE_COMMAND}" -E env "TETHER_PROFILE=${trace}"
+    "${TETHER_CONSUMER_BINARY_DIR}/tether_find_package_profiler")
+  if(NOT EXISTS "${trace}")
+    message(FATAL_ERROR "the installed tether::profiler did not record: no ${trace}")
+  endif()
+  run_step("read the trace with the installed tether-prof"
+    "${TETHER_STAGE_DIR}/bin/tether-prof" summary "${trace}")
+endif()
 
 message(STATUS "package test: find_package(tether) works from ${TETHER_STAGE_DIR}")
