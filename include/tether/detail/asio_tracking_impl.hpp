@@ -122,14 +122,19 @@ concept bound_with_arguments = requires(F& f) {
 template <class F>
 concept bound_without_arguments = requires(F& f) { f.handler_; } && !bound_with_arguments<F>;
 
-template <class Op>
-inline constexpr bool may_be_handoff =
-    bound_with_arguments<first_argument_t<Op>> || bound_without_arguments<first_argument_t<Op>>;
-
 // is_work_dispatcher<F>: the wrapper post/dispatch/defer put around a handler
-// bound to another executor; defined by each flavour's header.
+// bound to another executor; is_executor_function<F>: what a type-erased
+// executor (any_io_executor) wraps every function in. Both defined by each
+// flavour's header.
 template <class F>
 struct is_work_dispatcher : std::false_type {};
+template <class F>
+struct is_executor_function : std::false_type {};
+
+template <class Op>
+inline constexpr bool may_be_handoff = bound_with_arguments<first_argument_t<Op>> ||
+                                       bound_without_arguments<first_argument_t<Op>> ||
+                                       is_executor_function<first_argument_t<Op>>::value;
 
 // ---------------------------------------------------------------------------
 // Resource type names. Every ASIO_HANDLER_CREATION call site passes string
@@ -361,7 +366,7 @@ class completion {
       // off (a strand that was free): that completion's callback is this
       // handler's, and it keeps the destroy.
       flags_ |= transparent;
-      previous_->flags_ &= static_cast<std::uint8_t>(~handed_off);
+      previous_->flags_ &= static_cast<std::uint16_t>(~handed_off);
     }
   }
 
@@ -388,6 +393,9 @@ class completion {
       return;
     }
     flags_ |= invoking;
+    if constexpr (sizeof...(Args) != 0) {
+      flags_ |= with_arguments;  // an I/O completion, not a queued function
+    }
     thread_state& t = tls;
     if ((flags_ & spawn_start) != 0) {
       // The coroutine's first resumption: no callback of its own; the
@@ -404,17 +412,24 @@ class completion {
   /// destructor then does the same during unwinding).
   void invocation_end() noexcept { end_invocation(); }
 
-  /// A hand-off is the first operation a completion creates while it
-  /// invokes, when it is an argument binder (or, for a work dispatcher, the
-  /// plain binder0 of its handler).
+  /// A hand-off (handler_work passing the handler to its own executor) is
+  /// the first operation a completion creates while it invokes, when that
+  /// operation runs an argument binder; for a work dispatcher, the plain
+  /// binder0 of its handler; for an I/O completion, a type-erased function
+  /// (the handler's executor is an any_io_executor: a socket or timer made
+  /// on a strand).
   template <class Op>
   bool takes_handoff() noexcept {
     const bool first = ops_created_++ == 0;
-    if (!first || (flags_ & (tracked | invoking | transparent | spawn_start)) != (tracked | invoking)) {
+    if (!first ||
+        (flags_ & (tracked | invoking | transparent | spawn_start)) != (tracked | invoking)) {
       return false;
     }
-    if constexpr (bound_with_arguments<first_argument_t<Op>>) {
+    using function = first_argument_t<Op>;
+    if constexpr (bound_with_arguments<function>) {
       return true;
+    } else if constexpr (is_executor_function<function>::value) {
+      return (flags_ & with_arguments) != 0;
     } else {
       return (flags_ & work_dispatcher) != 0;
     }
@@ -437,7 +452,7 @@ class completion {
   }
 
  private:
-  enum : std::uint8_t {
+  enum : std::uint16_t {
     tracked = 1,
     invoking = 2,
     handed_off = 4,      // its handler continues in another operation, which destroys
@@ -445,13 +460,14 @@ class completion {
     spawn_start = 16,
     identity_taken = 32,  // a coroutine resource took its identity
     work_dispatcher = 64,
+    with_arguments = 128,  // the invocation passed arguments (ec, bytes...)
   };
 
   void end_invocation() noexcept {
     if ((flags_ & invoking) == 0) {
       return;
     }
-    flags_ &= static_cast<std::uint8_t>(~invoking);
+    flags_ &= static_cast<std::uint16_t>(~invoking);
     thread_state& t = tls;
     close_slices_at(t, boundary_);
     if (scope_) {
@@ -468,7 +484,7 @@ class completion {
   completion* previous_spawn_ = nullptr;
   unsigned boundary_ = 0;
   unsigned ops_created_ = 0;
-  std::uint8_t flags_ = 0;
+  std::uint16_t flags_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -551,6 +567,7 @@ namespace TETHER_ASIO_NS {
 namespace detail {
 template <typename, typename, typename>
 class work_dispatcher;
+class executor_function;
 }  // namespace detail
 template <typename T, typename Executor>
 class awaitable;
@@ -560,6 +577,8 @@ namespace tether::detail::TETHER_ASIO_FLAVOUR {
 
 template <class H, class E, class V>
 struct is_work_dispatcher<::TETHER_ASIO_NS::detail::work_dispatcher<H, E, V>> : std::true_type {};
+template <>
+struct is_executor_function<::TETHER_ASIO_NS::detail::executor_function> : std::true_type {};
 
 /// Every co_await of an awaitable: awaiter_base's suspend/resume around
 /// Asio's own awaiter.
