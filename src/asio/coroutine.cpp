@@ -25,20 +25,6 @@ slice* continuable_slice(thread_state& t) noexcept {
   return s != nullptr && s->scopes == t.scopes ? s : nullptr;
 }
 
-// Closes every slice from the top down to the innermost one of `c`, if `c`
-// has one open on this thread. Those above it are slices of coroutines that
-// `c` resumed inline and that have suspended since.
-void close_down_to(thread_state& t, const coroutine_resource* c) noexcept {
-  for (unsigned i = t.open_slices; i != 0; --i) {
-    if (t.slices[i - 1].coroutine == c) {
-      while (t.open_slices >= i) {
-        close_top_slice();
-      }
-      return;
-    }
-  }
-}
-
 // A spawn start armed at this depth: the operation that starts a co_spawn'ed
 // coroutine is invoking (spawn_completion), or co_spawn's first dispatch runs
 // inline inside its initiation (spawn_location).
@@ -59,8 +45,14 @@ bool open_slice(coroutine_resource* c, const tether::captured_context* ctx) noex
   s.coroutine = c;
   s.boundary = t.boundary;
   s.scopes = t.scopes;
+  s.has_resource = c != nullptr;
+  s.destroy_due = false;
   if (c != nullptr) {
-    ::new (static_cast<void*>(s.callback_storage)) tether::callback_scope(*c);
+    // The slice runs on its own copy of the identity: the coroutine may end
+    // (and its resource go) before the slice does.
+    completion_resource* r = ::new (static_cast<void*>(s.resource_storage)) completion_resource;
+    detail::resource_access::copy_identity(*r, *c);
+    ::new (static_cast<void*>(s.callback_storage)) tether::callback_scope(*r);
   }
   // No saved context: the one the callback_scope installed (the resource's).
   ::new (static_cast<void*>(s.context_storage))
@@ -75,20 +67,37 @@ void close_top_slice() noexcept {
   slice& s = t.slices[--t.open_slices];
   std::destroy_at(s.context_scope());
   std::destroy_at(s.context());
-  if (s.coroutine != nullptr) {
+  if (s.has_resource) {
     std::destroy_at(s.callback());  // `after`, then the state from before the slice
+    completion_resource* r = s.resource();
+    if (s.destroy_due) {
+      detail::resource_access::mark_destroyed(*r);
+      detail::emit_hook(detail::hook_event::destroy, *r);
+    }
+    std::destroy_at(r);
   }
 }
 
 coroutine_resource::~coroutine_resource() {
   if (id() == 0) {
-    return;
+    return;  // never started: the operation that was to start it destroys
   }
-  // Normally closed when the coroutine finished (awaiter_base::resume); a
-  // coroutine abandoned while it ran (its frame destroyed by an exception
-  // escaping the io_context) may still have one here.
-  close_down_to(tls, this);
-  if (!destroyed()) {
+  // Still running in a slice on this thread (it has just finished, and
+  // co_spawn's entry point is delivering its result): `destroy` goes after
+  // that slice's `after`, from its outermost one.
+  thread_state& t = tls;
+  bool deferred = false;
+  for (unsigned i = 0; i != t.open_slices; ++i) {
+    slice& s = t.slices[i];
+    if (s.coroutine == this) {
+      s.coroutine = nullptr;
+      if (!deferred) {
+        s.destroy_due = true;
+        deferred = true;
+      }
+    }
+  }
+  if (!deferred) {
     detail::resource_access::mark_destroyed(*this);
     detail::emit_hook(detail::hook_event::destroy, *this);
   }
@@ -122,9 +131,9 @@ void awaiter_base::suspend() noexcept {
 void awaiter_base::resume() noexcept {
   thread_state& t = tls;
   if (spawned_) {
-    // The spawned coroutine has finished (returned or thrown): its last
-    // slice ends; co_spawn's entry point continues in what resumed it.
-    close_down_to(t, &*spawned_);
+    // The spawned coroutine has finished (returned or thrown). Its slice
+    // stays open while co_spawn's entry point delivers the result, so what
+    // that delivery queues is triggered by the coroutine.
     return;
   }
   if (spawn_armed(t)) {

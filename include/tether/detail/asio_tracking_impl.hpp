@@ -119,8 +119,6 @@ concept bound_with_arguments = requires(F& f) {
   f.handler_;
   f.arg1_;
 };
-template <class F>
-concept bound_without_arguments = requires(F& f) { f.handler_; } && !bound_with_arguments<F>;
 
 // is_work_dispatcher<F>: the wrapper post/dispatch/defer put around a handler
 // bound to another executor; is_executor_function<F>: what a type-erased
@@ -130,11 +128,6 @@ template <class F>
 struct is_work_dispatcher : std::false_type {};
 template <class F>
 struct is_executor_function : std::false_type {};
-
-template <class Op>
-inline constexpr bool may_be_handoff = bound_with_arguments<first_argument_t<Op>> ||
-                                       bound_without_arguments<first_argument_t<Op>> ||
-                                       is_executor_function<first_argument_t<Op>>::value;
 
 // ---------------------------------------------------------------------------
 // Resource type names. Every ASIO_HANDLER_CREATION call site passes string
@@ -228,17 +221,29 @@ class completion;
 class location;
 class coroutine_resource;
 
-/// One open coroutine slice: a spawned coroutine running (its callback_scope)
-/// in the context it saved when it last suspended (its context_scope). Slices
-/// end when the completion or handler location they opened in ends.
+/// The resource a handler (or a coroutine slice) runs in: a copy of the
+/// operation's identity, made when Asio is about to free the operation.
+class completion_resource final : public tether::resource {};
+
+/// One open coroutine slice: a spawned coroutine running (a callback_scope
+/// on a copy of its identity) in the context it saved when it last suspended
+/// (its context_scope). Slices end when the completion or handler location
+/// they opened in ends, so a coroutine that finishes inside one is destroyed
+/// after that slice's `after` (destroy_due).
 struct slice {
-  coroutine_resource* coroutine = nullptr;  // null: context only (not spawned by co_spawn)
+  coroutine_resource* coroutine = nullptr;  // null: context only, or the coroutine has ended
   unsigned boundary = 0;                    // tls.boundary when it opened
   unsigned scopes = 0;                      // tls.scopes when it opened
+  bool has_resource = false;
+  bool destroy_due = false;
+  alignas(completion_resource) std::byte resource_storage[sizeof(completion_resource)]{};
   alignas(tether::callback_scope) std::byte callback_storage[sizeof(tether::callback_scope)]{};
   alignas(tether::captured_context) std::byte context_storage[sizeof(tether::captured_context)]{};
   alignas(tether::context_scope) std::byte context_scope_storage[sizeof(tether::context_scope)]{};
 
+  completion_resource* resource() noexcept {
+    return std::launder(reinterpret_cast<completion_resource*>(resource_storage));
+  }
   tether::callback_scope* callback() noexcept {
     return std::launder(reinterpret_cast<tether::callback_scope*>(callback_storage));
   }
@@ -331,12 +336,6 @@ class location {
   bool taken_ = false;
 };
 
-// ---------------------------------------------------------------------------
-// The resource an operation's handler runs in: its identity, moved out of
-// the op when the op completes.
-
-class completion_resource final : public tether::resource {};
-
 /// ASIO_HANDLER_COMPLETION declares one of these, named tracked_completion,
 /// at the start of every operation's completion path (run or abandoned).
 class completion {
@@ -412,12 +411,12 @@ class completion {
   /// destructor then does the same during unwinding).
   void invocation_end() noexcept { end_invocation(); }
 
-  /// A hand-off (handler_work passing the handler to its own executor) is
-  /// the first operation a completion creates while it invokes, when that
-  /// operation runs an argument binder; for a work dispatcher, the plain
-  /// binder0 of its handler; for an I/O completion, a type-erased function
-  /// (the handler's executor is an any_io_executor: a socket or timer made
-  /// on a strand).
+  /// A hand-off (Asio passing a handler on to the handler's own executor)
+  /// is the first operation a completion creates while it invokes, when:
+  /// the completion is a work dispatcher (that is all it does); or the
+  /// operation runs an argument binder (what handler_work::complete passes
+  /// on); or, for an I/O completion, a type-erased function (the handler's
+  /// executor is an any_io_executor: a socket or timer made on a strand).
   template <class Op>
   bool takes_handoff() noexcept {
     const bool first = ops_created_++ == 0;
@@ -426,15 +425,22 @@ class completion {
       return false;
     }
     using function = first_argument_t<Op>;
+    if ((flags_ & work_dispatcher) != 0) {
+      return true;
+    }
     if constexpr (bound_with_arguments<function>) {
       return true;
     } else if constexpr (is_executor_function<function>::value) {
       return (flags_ & with_arguments) != 0;
     } else {
-      return (flags_ & work_dispatcher) != 0;
+      return false;
     }
   }
-  void note_op_created() noexcept { ++ops_created_; }
+  /// The trigger of an operation created inside this completion but outside
+  /// its invocation (by a handler's destructor); 0 inside it.
+  async_id cleanup_trigger() const noexcept {
+    return (flags_ & (tracked | invoking)) == tracked ? resource_.id() : 0;
+  }
   void hand_off(tracked_handler& op) noexcept {
     detail::resource_access::copy_identity(op, resource_);
     op.tether_op_flags = op_tracked | op_continuation;
@@ -497,15 +503,15 @@ inline void on_creation(Op& op, const Object* object, Site site) noexcept {
   } else {
     tracked_handler& h = op;
     thread_state& t = tls;
+    async_id trigger = 0;  // the current execution id
     if (completion* c = t.current) {
-      if constexpr (may_be_handoff<Op>) {
-        if (c->template takes_handoff<Op>()) {
-          c->hand_off(h);
-          return;
-        }
-      } else {
-        c->note_op_created();
+      if (c->template takes_handoff<Op>()) {
+        c->hand_off(h);
+        return;
       }
+      // Created while Asio destroys a handler (after it ran, or abandoned
+      // at shutdown): caused by that operation, which is not running.
+      trigger = c->cleanup_trigger();
     }
     std::string_view type = type_name(site(), object);
     std::uint8_t flags = op_tracked;
@@ -516,7 +522,7 @@ inline void on_creation(Op& op, const Object* object, Site site) noexcept {
       type = "asio.co_spawn";
       flags |= op_spawn_start;
     }
-    tether::emit_init(h, type);
+    tether::emit_init(h, type, trigger);
     h.tether_op_flags = flags;
   }
 }
