@@ -8,10 +8,11 @@
 //
 //   target_link_libraries(server PRIVATE tether::asio)
 //
-//   auto hook = tether::create_hook({.init = [](tether::async_id id, std::string_view type,
-//                                               tether::async_id trigger, tether::resource&) {
+//   tether::async_hook hook = tether::create_hook({.init = [](tether::async_id id,
+//       std::string_view type, tether::async_id trigger, tether::resource&) {
 //     if (type == tether::asio_types::socket_read_some) { ... }
-//   }}).enable();
+//   }});
+//   hook.enable();
 
 #if !defined(ASIO_CUSTOM_HANDLER_TRACKING) && !defined(BOOST_ASIO_CUSTOM_HANDLER_TRACKING)
 #error "<tether/asio.hpp>: this translation unit is not tracked. Link its target with tether::asio (standalone Asio) or tether::boost_asio (Boost.Asio); their compile definitions are the set-up (docs/asio.md)."
