@@ -11,7 +11,7 @@ set(tether_package_targets "")
 # tether_package_layers names them for tetherConfig.cmake, which finds each
 # one's own dependencies.
 set(tether_package_layers "")
-foreach(layer IN ITEMS core runtime http trace asio profiler stack_trace)
+foreach(layer IN ITEMS core runtime http trace asio boost_asio profiler stack_trace)
   if(TARGET tether_${layer})
     list(APPEND tether_package_targets tether_${layer})
     list(APPEND tether_package_layers ${layer})

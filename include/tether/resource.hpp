@@ -87,6 +87,29 @@ struct resource_access {
     r.frame_ = acquire_frame(f);
   }
   static const context_frame* frame(const resource& r) noexcept { return r.frame_; }
+  /// Gives `to` the identity of `from` (id, trigger, type, flags) and moves
+  /// its captured frame over without touching the count: for adapters whose
+  /// operation memory is freed before the callback runs (Asio), the resource
+  /// the callback runs in is a copy made at that moment.
+  static void move_identity(resource& to, resource& from) noexcept {
+    to.id_ = from.id_;
+    to.trigger_id_ = from.trigger_id_;
+    to.type_ = from.type_;
+    to.flags_ = from.flags_;
+    release_frame(to.frame_);
+    to.frame_ = from.frame_;
+    from.frame_ = nullptr;
+  }
+  /// As move_identity, but `from` keeps its frame (one more reference): a
+  /// second operation that continues the same resource (an Asio hand-off).
+  static void copy_identity(resource& to, const resource& from) noexcept {
+    to.id_ = from.id_;
+    to.trigger_id_ = from.trigger_id_;
+    to.type_ = from.type_;
+    to.flags_ = static_cast<std::uint8_t>(from.flags_ & resource::hidden_flag);
+    release_frame(to.frame_);
+    to.frame_ = acquire_frame(from.frame_);
+  }
   static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
   static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }
   /// Set after init by a runtime whose resource this is an awaitable of
