@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -24,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include <tether/async_hooks.hpp>
 #include <tether/event_loop.hpp>
 #include <tether/timers.hpp>
 #include <tether/work.hpp>
@@ -239,6 +241,51 @@ TEST_F(CoroutineForms, AllOnANamedVector) {
     co_return values[0] + values[1];
   };
   EXPECT_EQ(result_of(body()), "xsso");
+}
+
+// --- a map keyed by execution_async_id() (docs/async_hooks.md) ---------------------
+
+TEST_F(CoroutineForms, AnIdKeyedMapFilledInsideTheCoroutineMissesAfterCoAwait) {
+  // The Node-article technique: copy the creator's entry to every new id in
+  // init, look the current id up. An entry stored inside the coroutine before
+  // its first co_await is not found after it (Node would find it: its await
+  // creates a promise then); one stored before the coroutine is called is.
+  std::map<tether::async_id, std::string> requests;
+  auto hook = tether::create_hook({.init = [&](tether::async_id id, std::string_view, tether::async_id,
+                                               tether::resource&) {
+                                    auto creator = requests.find(tether::execution_async_id());
+                                    if (creator != requests.end()) {
+                                      requests[id] = creator->second;
+                                    }
+                                  }}).enable();
+  auto lookup = [&requests] {
+    auto it = requests.find(tether::execution_async_id());
+    return it != requests.end() ? it->second : std::string("not found");
+  };
+  std::string inside_before;
+  std::string inside_after;
+  auto stores_inside = [&]() -> promise<> {
+    requests[tether::execution_async_id()] = "req-1";
+    inside_before = lookup();
+    co_await tether::delay(1ms);
+    inside_after = lookup();
+  };
+  std::string stored_first;
+  auto stored_by_caller = [&]() -> promise<> {
+    co_await tether::delay(1ms);
+    stored_first = lookup();
+  };
+  tether::async_resource one("REQUEST");
+  tether::async_resource two("REQUEST");
+  requests[two.id()] = "req-2";
+  promise<> p1;
+  promise<> p2;
+  one.run_in_async_scope([&] { p1 = stores_inside(); });
+  two.run_in_async_scope([&] { p2 = stored_by_caller(); });
+  loop().run();
+  EXPECT_EQ(inside_before, "req-1");
+  EXPECT_EQ(inside_after, "not found");  // the coroutine resumed in its own PROMISE, created before
+  EXPECT_EQ(stored_first, "req-2");
 }
 
 // --- the forms g++ 12 gets wrong --------------------------------------------------
