@@ -110,6 +110,12 @@ foreach(TETHER_PC_LAYER IN LISTS tether_package_layers)
   endif()
   foreach(dep IN LISTS deps)
     string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" dep "${dep}")
+    # Imported targets are scoped to the directory that found them (a
+    # layer's src/<layer>/): find <Package>::<name> again here.
+    if(NOT TARGET "${dep}" AND NOT dep MATCHES "^(tether|PkgConfig|Threads)::"
+       AND dep MATCHES "^([A-Za-z0-9_]+)::")
+      find_package(${CMAKE_MATCH_1} QUIET)  # CMAKE_MATCH_1: the last MATCHES above
+    endif()
     if(dep MATCHES "^tether::(.+)$")
       list(APPEND requires "tether-${CMAKE_MATCH_1}")
     elseif(dep MATCHES "^PkgConfig::(.+)$")
