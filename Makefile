@@ -3,7 +3,8 @@
 #   make demo    build and run the flagship demo, examples/request_context/
 #                (DEMO=<example name> for another example; PROFILE=1 records it
 #                with tether-prof and prints the report's path)
-#   make test    dev, then asan, then tsan, then fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
+#   make test    dev, then clang (the dev build with clang 16), then asan, then tsan, then
+#                fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
 #   make bench   release build; core and runtime ratio tables (Node, raw libuv), the HTTP
 #                benchmark (wrk against tether and Node), then other benchmarks
 #   make clean   remove build/
@@ -18,9 +19,9 @@ CTEST ?= ctest
 DEMO ?= request_context
 DEMO_PRESET ?= dev
 # Presets `make test` runs, in order; `make test TEST_PRESETS=dev` for one.
-TEST_PRESETS ?= dev asan tsan fuzz
+TEST_PRESETS ?= dev clang asan tsan fuzz
 
-.PHONY: help deps demo test $(addprefix test-,dev asan tsan fuzz) bench clean
+.PHONY: help deps demo test $(addprefix test-,dev clang asan tsan fuzz) bench clean
 
 help:
 	@echo "make demo   build and run the $(DEMO) example ($(DEMO_PRESET) preset)"
@@ -48,7 +49,7 @@ test: deps
 	  $(MAKE) --no-print-directory test-$$preset || exit 1; \
 	done
 
-test-dev test-asan test-tsan test-fuzz: test-%:
+test-dev test-clang test-asan test-tsan test-fuzz: test-%:
 	@echo "==> $*: configure, build, test"
 	$(CMAKE) --preset $*
 	$(CMAKE) --build --preset $*

@@ -189,7 +189,7 @@ async_hook& async_hook::operator=(async_hook&& other) noexcept {
 
 async_hook::~async_hook() { disable(); }
 
-async_hook& async_hook::enable() {
+async_hook& async_hook::enable() & {
   if (entry_ == nullptr) {
     throw usage_error(
         "tether: async_hook::enable() called on a moved-from or default-constructed hook; "
@@ -197,6 +197,11 @@ async_hook& async_hook::enable() {
   }
   detail::hook_registry::instance().enable(*entry_);
   return *this;
+}
+
+async_hook async_hook::enable() && {
+  enable();  // *this is an lvalue here: the overload above
+  return std::move(*this);
 }
 
 async_hook& async_hook::disable() {

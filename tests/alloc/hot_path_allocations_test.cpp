@@ -10,11 +10,16 @@
 // first use of a thread's state assigns its top-level id, takes a block of
 // ids and may register thread_local destructors, none of which is per-op.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -22,6 +27,7 @@
 
 #include <tether/async_hooks.hpp>
 #include <tether/async_local_storage.hpp>
+#include <tether/debug.hpp>
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/integration.hpp>
 
@@ -129,6 +135,40 @@ TEST_F(HotPathAllocations, AsyncResourceWithShortTypeConstructAndDestroy) {
   EXPECT_NE(id, 0u);
   EXPECT_EQ(d.allocations, 0u);
   EXPECT_EQ(d.deallocations, 0u);
+}
+
+// debug()/debug_to() are for hook callbacks: every kind of argument, a line
+// longer than their 4 KiB buffer, to a file descriptor and to stderr.
+TEST_F(HotPathAllocations, DebugAndDebugToAllocateNothing) {
+  const int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  static char long_line[5000];  // more than the 4 KiB line buffer: flushed in pieces
+  std::fill(std::begin(long_line), std::end(long_line), 'x');
+  const std::string_view long_text(long_line, sizeof long_line);
+  int x = 0;
+  bool written = false;
+  const allocation_delta d = count_allocations([&] {
+    written = tether::debug_to(fd, "init", std::uint64_t{7}, -3, 2.5, true, 'c', &x, long_text);
+    tether::debug_to(fd);
+  });
+  ::close(fd);
+  EXPECT_TRUE(written);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+
+  // debug() itself, with stderr pointed at /dev/null for the call.
+  const int saved = ::dup(STDERR_FILENO);
+  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(saved, 0);
+  ASSERT_GE(null, 0);
+  ::dup2(null, STDERR_FILENO);
+  const allocation_delta e =
+      count_allocations([&] { tether::debug("init", std::uint64_t{7}, 2.5, &x, long_text); });
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(null);
+  EXPECT_EQ(e.allocations, 0u);
+  EXPECT_EQ(e.deallocations, 0u);
 }
 
 TEST_F(HotPathAllocations, ExecutionContextQueries) {
