@@ -19,6 +19,8 @@ option(TETHER_WITH_RUNTIME "Build tether::runtime (libuv event loop)" ON)
 include(CMakeDependentOption)
 cmake_dependent_option(TETHER_WITH_HTTP "Build tether::http (HTTP/1.1 on the runtime)" ON
   "TETHER_WITH_RUNTIME" OFF)
+cmake_dependent_option(TETHER_WITH_TRACE "Build tether::trace (W3C context, spans, OTLP)" ON
+  "TETHER_WITH_HTTP" OFF)
 # Still to come:
 #   option(TETHER_WITH_ASIO        "Build tether::asio"            ON)
 #   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)
