@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <tether/http_headers.hpp>
 #include <tether/trace.hpp>
 
 namespace tether::trace {
@@ -115,6 +116,79 @@ class provider {
 
  private:
   std::shared_ptr<trace::exporter> exporter_;
+};
+
+/// Where and how otlp_exporter sends. from_env() reads OpenTelemetry's
+/// standard variables; the defaults are the specification's.
+struct otlp_options {
+  enum class encoding : std::uint8_t { protobuf, json };
+
+  /// The full traces URL (http only; put a collector on loopback for TLS).
+  std::string endpoint = "http://localhost:4318/v1/traces";
+  encoding protocol = encoding::protobuf;
+  /// Sent with every request (authentication, say).
+  http::headers headers;
+  /// Per request, from connect to the last byte of the answer.
+  std::chrono::milliseconds timeout{10'000};
+  std::string service_name = "unknown_service";
+  /// More resource attributes (OTEL_RESOURCE_ATTRIBUTES).
+  std::vector<attribute> resource_attributes;
+  /// Ended spans waiting to be sent; beyond it they are dropped and counted.
+  std::size_t max_queue_size = 2048;
+  std::size_t max_export_batch_size = 512;
+  /// A batch leaves at least this often (sooner when a batch is full).
+  std::chrono::milliseconds schedule_delay{5'000};
+  /// Attempts per batch for retryable failures (429, 502, 503, 504, a failed
+  /// connection); the wait between them grows (initial_backoff x 1.5^n, at
+  /// most max_backoff, with jitter) unless the receiver sends Retry-After.
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{1'000};
+  std::chrono::milliseconds max_backoff{5'000};
+
+  /// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) or
+  /// OTEL_EXPORTER_OTLP_ENDPOINT (+ "/v1/traces"), *_PROTOCOL
+  /// (http/protobuf, http/json), *_HEADERS ("k=v,k2=v2", percent-decoded),
+  /// *_TIMEOUT (ms), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+  /// OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+  /// OTEL_BSP_SCHEDULE_DELAY. The TRACES_ variant of each wins. Throws
+  /// std::invalid_argument naming the variable and what it wants.
+  static otlp_options from_env();
+};
+
+/// What an otlp_exporter did so far.
+struct otlp_stats {
+  std::uint64_t exported = 0;  // spans the receiver accepted
+  std::uint64_t dropped = 0;   // spans that found the queue full
+  std::uint64_t failed = 0;    // spans of batches refused (4xx, 5xx) or out of attempts
+  std::uint64_t rejected = 0;  // spans the receiver rejected in a partial success
+  std::uint64_t retries = 0;   // requests sent again
+  std::uint64_t requests = 0;  // requests sent
+};
+
+/// Sends ended spans to an OTLP/HTTP receiver (the OpenTelemetry Collector,
+/// Jaeger, Tempo, ...) in batches, from a thread and event loop of its own:
+/// ending a span only queues it (a lock and a move), whatever the loop
+/// thread is doing. Its own requests are never traced.
+class otlp_exporter final : public exporter {
+ public:
+  /// Starts the sending thread. Throws usage_error for an endpoint that is
+  /// not an http:// URL, or for zero queue or batch sizes.
+  explicit otlp_exporter(otlp_options options = otlp_options::from_env());
+  otlp_exporter(const otlp_exporter&) = delete;
+  otlp_exporter& operator=(const otlp_exporter&) = delete;
+  /// Flushes, then stops the thread.
+  ~otlp_exporter() override;
+
+  void on_end(span_data&& span) noexcept override;
+  /// Sends everything queued now and waits until it is answered (or failed),
+  /// at most max_attempts x timeout plus the backoffs.
+  void flush() noexcept override;
+  otlp_stats stats() const;
+
+  struct state;  // not API
+
+ private:
+  std::shared_ptr<state> state_;
 };
 
 }  // namespace tether::trace
