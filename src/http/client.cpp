@@ -10,6 +10,7 @@
 #include <tether/net.hpp>
 #include <tether/uv_error.hpp>
 
+#include "http/instrumentation.hpp"
 #include "http/message_parser.hpp"
 #include "http/serializer.hpp"
 
@@ -326,7 +327,9 @@ void agent::close_idle() noexcept { pool_->clear(); }
 
 // --- fetch -------------------------------------------------------------------
 
-promise<client_response> fetch(std::string url, fetch_options options) {
+namespace {
+
+promise<client_response> send(std::string url, fetch_options options) {
   if (!detail::valid_method(options.method)) {
     throw usage_error("tether: http::fetch: invalid method \"" + options.method + "\"");
   }
@@ -340,6 +343,15 @@ promise<client_response> fetch(std::string url, fetch_options options) {
   auto ex = std::make_shared<detail::client_exchange>(std::move(u), std::move(options), std::move(r));
   ex->begin();
   return std::move(p);
+}
+
+}  // namespace
+
+promise<client_response> fetch(std::string url, fetch_options options) {
+  if (instrumentation* i = detail::current_instrumentation()) [[unlikely]] {
+    return i->fetch(std::move(url), std::move(options), &send);
+  }
+  return send(std::move(url), std::move(options));
 }
 
 promise<client_response> fetch(std::string method, std::string url, std::string body,

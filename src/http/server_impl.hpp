@@ -30,6 +30,7 @@
 #include <tether/net.hpp>
 #include <tether/timers.hpp>
 
+#include "http/instrumentation.hpp"
 #include "http/server_connection.hpp"
 
 namespace tether::http::detail {

@@ -13,7 +13,7 @@ namespace {
 
 // The TRACES_ variant of an OTLP variable if set, else the general one.
 std::optional<std::pair<std::string, std::string>> otlp_env(std::string_view suffix) {
-  for (const std::string name : {"OTEL_EXPORTER_OTLP_TRACES_" + std::string(suffix),
+  for (const std::string& name : {"OTEL_EXPORTER_OTLP_TRACES_" + std::string(suffix),
                                  "OTEL_EXPORTER_OTLP_" + std::string(suffix)}) {
     if (const char* v = std::getenv(name.c_str()); v != nullptr && *v != '\0') {
       return std::pair{name, std::string(v)};
