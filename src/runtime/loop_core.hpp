@@ -151,6 +151,26 @@ class loop_core {
     drain();
   }
 
+  /// event_loop::run_callback: run_callback without the after-scope step;
+  /// nested inside another callback, the drain is left to that one (it
+  /// drains when it ends, as Node's CallbackScope).
+  template <class F>
+  void run_user_callback(resource& r, F&& body) noexcept {
+    const bool nested = tls.current != nullptr;
+    invoke_in_scope(r, body);
+    if (!nested) {
+      drain();
+    }
+  }
+
+  /// Stops run() the way an uncaught exception does, without one: no more
+  /// user code runs in this loop turn, run() returns 0, the work left stays
+  /// queued (a worker's terminate() and this_worker::exit()).
+  void stop() noexcept {
+    stopping_ = true;
+    uv_stop(&loop_);
+  }
+
   void add_handle_owner(handle_owner& o) noexcept;
   void remove_handle_owner(handle_owner& o) noexcept;
 
