@@ -174,6 +174,9 @@ struct server_options {
   /// HTTP/1.1 requests must carry exactly one Host (Node 20's requireHostHeader).
   bool require_host_header = true;
   int backlog = 511;
+  /// false: this server's requests skip the process's http::instrumentation
+  /// (tracing): a health endpoint, or an OTLP receiver in the same process.
+  bool instrumented = true;
 };
 
 /// An HTTP server (Node's http.Server). Move-only; destroying it closes it.
@@ -239,6 +242,10 @@ struct fetch_options {
   /// request, with "Connection: close".
   agent* pool = nullptr;
   std::uint64_t max_body_size = UINT64_MAX;
+  /// From the call to the last byte of the answer; on expiry the connection
+  /// is closed and the promise rejects with uv_error ETIMEDOUT. 0: none
+  /// (Node's default).
+  std::chrono::milliseconds timeout{0};
 };
 
 /// Sends one request and reads the whole response. `url` is

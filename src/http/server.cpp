@@ -86,7 +86,7 @@ server server::listen(std::string host, std::uint16_t port, handler h, server_op
     throw usage_error("tether: http::server::listen: the timeouts must be positive");
   }
   auto state = std::make_shared<detail::server_state>();
-  if (instrumentation* i = detail::current_instrumentation()) {
+  if (instrumentation* i = options.instrumented ? detail::current_instrumentation() : nullptr) {
     state->on_request = [i, inner = std::move(h)](request& req, response& res) mutable {
       return i->serve(req, res, inner);
     };
