@@ -24,3 +24,5 @@ option(TETHER_WITH_PROFILER "Build tether::profiler and the tether-prof tool" ON
 # tether::asio (standalone Asio) and tether::boost_asio (Boost.Asio); needs
 # libasio-dev and libboost-dev.
 option(TETHER_WITH_ASIO "Build tether::asio and tether::boost_asio (Asio handler tracking)" ON)
+cmake_dependent_option(TETHER_WITH_TRACE "Build tether::trace (W3C context, spans, OTLP)" ON
+  "TETHER_WITH_HTTP" OFF)

@@ -210,6 +210,9 @@ struct server_options {
   /// HTTP/1.1 requests must carry exactly one Host (Node 20's requireHostHeader).
   bool require_host_header = true;
   int backlog = 511;
+  /// false: this server's requests skip the process's http::instrumentation
+  /// (tracing): a health endpoint, or an OTLP receiver in the same process.
+  bool instrumented = true;
 };
 
 /// An HTTP server (Node's http.Server). Move-only; destroying it closes it.
@@ -288,6 +291,10 @@ struct fetch_options {
   /// request, with "Connection: close".
   agent* pool = nullptr;
   std::uint64_t max_body_size = UINT64_MAX;
+  /// From the call to the last byte of the answer; on expiry the connection
+  /// is closed and the promise rejects with uv_error ETIMEDOUT. 0: none
+  /// (Node's default).
+  std::chrono::milliseconds timeout{0};
 };
 
 /// Sends one request and reads the whole response. `url` is
@@ -301,5 +308,32 @@ struct fetch_options {
 [[nodiscard]] promise<client_response> fetch(std::string url, fetch_options options);
 [[nodiscard]] promise<client_response> fetch(std::string method, std::string url,
                                              std::string body = {}, http::headers headers = {});
+
+/// The seam through which a tracing layer (tether::trace installs one when
+/// it is linked) sees every HTTP exchange of the process: every request a
+/// server started after set_instrumentation() serves, and every fetch().
+/// Not for application code: wrap your handler instead.
+class instrumentation {
+ public:
+  /// fetch() without instrumentation.
+  using send_function = promise<client_response> (*)(std::string url, fetch_options options);
+
+  /// Serves one request: must call next(req, res) exactly once (in the
+  /// context it chooses) and return a promise that settles after next's.
+  virtual promise<void> serve(request& req, response& res, handler& next) = 0;
+  /// Makes one request: may change `options` (its headers, say), must call
+  /// send(url, options) exactly once and return a promise that settles
+  /// with its result (or after it).
+  virtual promise<client_response> fetch(std::string url, fetch_options options,
+                                         send_function send) = 0;
+
+ protected:
+  ~instrumentation() = default;
+};
+
+/// Installs `i` (null removes it) and returns the previous one. `i` must
+/// outlive every server started and every fetch made while it is installed:
+/// a static object. Thread-safe; a relaxed load per fetch and per listen().
+instrumentation* set_instrumentation(instrumentation* i) noexcept;
 
 }  // namespace tether::http

@@ -109,7 +109,13 @@ server server::listen(std::string host, std::uint16_t port, handler h, server_op
     throw usage_error("tether: http::server::listen: high_water_mark must be at least 1 byte");
   }
   auto state = std::make_shared<detail::server_state>();
-  state->on_request = std::move(h);
+  if (instrumentation* i = options.instrumented ? detail::current_instrumentation() : nullptr) {
+    state->on_request = [i, inner = std::move(h)](request& req, response& res) mutable {
+      return i->serve(req, res, inner);
+    };
+  } else {
+    state->on_request = std::move(h);
+  }
   state->options = options;
   state->limits.parser.max_header_size = options.max_header_size;
   state->limits.parser.max_body_size = options.max_body_size;

@@ -44,6 +44,7 @@
 #include <tether/promise.hpp>
 #include <tether/timers.hpp>
 
+#include "http/instrumentation.hpp"
 #include "http/server_connection.hpp"
 
 namespace tether::http::detail {
