@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include <tether/detail/context_frame.hpp>
 #include <tether/detail/thread_state.hpp>
@@ -94,21 +95,28 @@ struct resource_access {
   static void move_identity(resource& to, resource& from) noexcept {
     to.id_ = from.id_;
     to.trigger_id_ = from.trigger_id_;
-    to.type_ = from.type_;
+    to.type_data_ = from.type_data_;
+    to.type_size_ = from.type_size_;
     to.flags_ = from.flags_;
     release_frame(to.frame_);
     to.frame_ = from.frame_;
     from.frame_ = nullptr;
+    // The observer's data goes with the identity (whichever of the two gets
+    // the destroy releases what it holds).
+    std::swap(to.observer_data_, from.observer_data_);
   }
   /// As move_identity, but `from` keeps its frame (one more reference): a
   /// second operation that continues the same resource (an Asio hand-off).
   static void copy_identity(resource& to, const resource& from) noexcept {
     to.id_ = from.id_;
     to.trigger_id_ = from.trigger_id_;
-    to.type_ = from.type_;
+    to.type_data_ = from.type_data_;
+    to.type_size_ = from.type_size_;
     to.flags_ = static_cast<std::uint8_t>(from.flags_ & resource::hidden_flag);
     release_frame(to.frame_);
     to.frame_ = acquire_frame(from.frame_);
+    // The observer's data is not shared (it may not be copyable): the copy
+    // has none of its own.
   }
   static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
   static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }
