@@ -152,6 +152,21 @@ std::string normal_path(const char* path) {
   return std::filesystem::path(path).lexically_normal().string();
 }
 
+/// A source file name as the line table or a call site records it, made
+/// absolute with the unit's compilation directory when it is relative
+/// (ccache's base_dir and -fdebug-prefix-map builds record "../../src/x.cpp"):
+/// telling tether's own frames apart needs the whole path.
+std::string source_path(Dwarf_Die* cu, const char* path) {
+  if (path[0] != '/') {
+    Dwarf_Attribute attr;
+    const char* dir = dwarf_attr(cu, DW_AT_comp_dir, &attr) != nullptr ? dwarf_formstring(&attr) : nullptr;
+    if (dir != nullptr && dir[0] == '/') {
+      return (std::filesystem::path(dir) / path).lexically_normal().string();
+    }
+  }
+  return normal_path(path);
+}
+
 std::string call_site_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
   Dwarf_Attribute attr;
   Dwarf_Word index = 0;
@@ -164,7 +179,7 @@ std::string call_site_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
     return {};
   }
   const char* file = dwarf_filesrc(files, index, nullptr, nullptr);
-  return file != nullptr ? normal_path(file) : std::string();
+  return file != nullptr ? source_path(cu, file) : std::string();
 }
 
 unsigned call_site_line(Dwarf_Die* inlined) {
@@ -380,7 +395,7 @@ void symbolizer::lookup(std::uintptr_t address, bool exact, std::vector<stack_fr
       int lineno = 0;
       const char* f = dwarf_linesrc(l, nullptr, nullptr);
       if (f != nullptr && dwarf_lineno(l, &lineno) == 0) {
-        file = normal_path(f);
+        file = source_path(cu, f);
         line = lineno > 0 ? static_cast<unsigned>(lineno) : 0;
       }
     }
