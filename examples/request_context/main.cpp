@@ -9,21 +9,30 @@
 //   make demo                                   (or ./build/<preset>/examples/request_context)
 //   request_context [--requests N] [--concurrency C] [--log PATH]
 //
+// With OpenTelemetry's variables set (OTEL_EXPORTER_OTLP_ENDPOINT or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, ...), it also exports
+// its spans over OTLP: one trace per request, the client's CLIENT span the
+// parent of the server's SERVER span (docs/trace.md).
+//
 // Exit status: 0 when every request was answered and nothing was mixed up.
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <tether/async_hooks.hpp>
 #include <tether/event_loop.hpp>
 #include <tether/http.hpp>
+#include <tether/trace_exporter.hpp>
 
 #include "load.hpp"
 #include "logger.hpp"
@@ -81,10 +90,33 @@ tether::promise<void> serve_and_drive(tether::http::server& server, demo::load_o
   server.close();  // the loop ends once the last connection is gone
 }
 
+/// OTLP export when OpenTelemetry's variables ask for it (and not
+/// OTEL_TRACES_EXPORTER=none): every span ended from then on is exported,
+/// and the provider's destructor flushes the rest.
+void start_tracing_from_env(std::optional<tether::trace::provider>& tracing) {
+  const char* endpoint = std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == '\0') {
+    endpoint = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  }
+  const char* exporter = std::getenv("OTEL_TRACES_EXPORTER");
+  if (endpoint == nullptr || *endpoint == '\0' || (exporter != nullptr && std::strcmp(exporter, "none") == 0)) {
+    return;
+  }
+  tracing.emplace(std::make_shared<tether::trace::otlp_exporter>(), tether::trace::sampler::from_env());
+  std::printf("request_context: exporting spans over OTLP to %s\n", endpoint);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const options opts = parse(argc, argv);
+  std::optional<tether::trace::provider> tracing;
+  try {
+    start_tracing_from_env(tracing);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "request_context: tracing: %s\n", e.what());
+    return 1;
+  }
 
   // Which async resources a request costs: counted by an init-only hook.
   std::map<std::string, std::size_t, std::less<>> resources;

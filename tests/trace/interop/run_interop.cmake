@@ -2,7 +2,8 @@
 # OpenTelemetry JS packages (tests/trace/interop/package.json) into the build
 # tree with npm, then runs run_interop.js against the trace_chain example.
 #
-# Inputs (-D): INTEROP_SOURCE_DIR, INTEROP_WORK_DIR, TRACE_CHAIN.
+# Inputs (-D): INTEROP_SOURCE_DIR, INTEROP_WORK_DIR, TRACE_CHAIN, and
+# REQUEST_CONTEXT (the flagship demo, run with the OTLP variables set).
 # Node and npm are needed; without them the test is skipped (exit code 77,
 # ctest's SKIP_RETURN_CODE) with a message saying so.
 
@@ -36,7 +37,7 @@ if(NOT installed STREQUAL pins)
   file(WRITE "${stamp}" "${pins}")
 endif()
 
-execute_process(COMMAND "${NODE}" "${INTEROP_WORK_DIR}/run_interop.js" "${TRACE_CHAIN}"
+execute_process(COMMAND "${NODE}" "${INTEROP_WORK_DIR}/run_interop.js" "${TRACE_CHAIN}" ${REQUEST_CONTEXT}
   WORKING_DIRECTORY "${INTEROP_WORK_DIR}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

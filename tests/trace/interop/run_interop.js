@@ -2,7 +2,7 @@
 // services traced by OpenTelemetry JS, tether services (examples/trace_chain),
 // and one OTLP receiver decoding everything with OpenTelemetry's own schema.
 //
-//   node run_interop.js <trace_chain binary>
+//   node run_interop.js <trace_chain binary> [<request_context binary>]
 //
 // Scenarios (each checks the spans the receiver got, not just the answers):
 //  0. the receiver itself, against OpenTelemetry JS's proto and JSON exporters
@@ -15,12 +15,16 @@
 //  d. 1,000 concurrent requests with distinct trace ids: 0 mix-ups
 //  e. the examples/trace_chain chain: node front -> tether -> tether, one
 //     trace end to end
+//  f. the flagship demo (examples/request_context) run with the standard
+//     variables exports its spans: per request, its client's CLIENT span is
+//     the parent of its server's SERVER span
 'use strict';
 const { spawn } = require('child_process');
 const http = require('http');
 const path = require('path');
 
 const tetherBinary = process.argv[2];
+const demoBinary = process.argv[3];
 if (!tetherBinary) {
   console.error('usage: node run_interop.js <trace_chain binary>');
   process.exit(2);
@@ -176,6 +180,33 @@ async function main() {
     byE('tether-first', 'CLIENT'), byE('tether-end', 'SERVER')];
   check(chainE.every(Boolean) && chainE.every((s, i) => i === 0 || s.parentSpanId === chainE[i - 1].spanId),
         'e: parent chain node SERVER -> node CLIENT -> tether SERVER -> tether CLIENT -> tether SERVER');
+
+  // f. The flagship demo exports its spans.
+  if (demoBinary) {
+    const requests = 200;
+    const code = await new Promise((resolve) => {
+      const child = spawn(demoBinary, ['--requests', String(requests), '--concurrency', '20'], {
+        env: { ...process.env, ...tetherEnv('request-context-demo', 'http/protobuf') },
+        stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      child.on('exit', resolve);
+    });
+    check(code === 0, `f: the demo ran clean with tracing on (exit ${code})`);
+    let demoSpans = [];
+    for (let i = 0; i < 100; i++) {
+      demoSpans = (await json(receiver, '/spans')).filter((s) => s.service === 'request-context-demo');
+      if (demoSpans.length >= 2 * requests) break;
+      await sleep(100);
+    }
+    const servers = demoSpans.filter((s) => s.kind === 'SERVER');
+    const clients = new Map(demoSpans.filter((s) => s.kind === 'CLIENT').map((s) => [s.spanId, s]));
+    check(servers.length === requests && clients.size === requests,
+          `f: ${requests} SERVER and ${requests} CLIENT spans exported (${servers.length}, ${clients.size})`);
+    const orphans = servers.filter((s) => !clients.has(s.parentSpanId) ||
+                                          clients.get(s.parentSpanId).traceId !== s.traceId);
+    check(orphans.length === 0, `f: every SERVER span is the child of its request's CLIENT span (${orphans.length} not)`);
+    check(new Set(servers.map((s) => s.traceId)).size === requests, 'f: one trace per request');
+  }
 
   const problems = await json(receiver, '/problems');
   check(problems.length === 0, `receiver problems: ${JSON.stringify(problems)}`);
