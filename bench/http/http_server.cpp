@@ -9,6 +9,12 @@
 //                    promise_resolve) is enabled
 //         stack_traces - plain, with tether::stack_trace capturing a
 //                    creation stack at every init (when the build has it)
+//         traced_out - tether_http_server_traced only (it links
+//                    tether::trace): every request gets a SERVER span, the
+//                    sampler drops them all
+//         traced   - the same, every span sampled and sent by the OTLP
+//                    exporter to OTEL_EXPORTER_OTLP_ENDPOINT
+//                    (bench/http/otlp_sink.py)
 // GET /big answers 256 MiB, 64 KiB per awaited write (bench/http/attack.py).
 // Prints "listening <port>" once ready; runs until SIGTERM/SIGINT.
 
@@ -29,6 +35,13 @@
 #if TETHER_HTTP_SERVER_STACK_TRACES
 #include <tether/stack_trace.hpp>
 #endif
+#if TETHER_HTTP_SERVER_TRACE
+#include <memory>
+#include <optional>
+
+#include <tether/timers.hpp>
+#include <tether/trace_exporter.hpp>
+#endif
 
 namespace {
 
@@ -41,6 +54,10 @@ std::uint64_t requests = 0;
 // Written by the loop thread only, read by the signal handler: a relaxed
 // load + store, not a locked increment, so the hook costs what Node's does.
 std::atomic<std::uint64_t> events{0};
+// Spans the exporter had sent at its last check (traced mode), for the line
+// printed at exit.
+std::atomic<std::uint64_t> spans_exported{0};
+std::atomic<std::uint64_t> spans_dropped{0};
 void count_event() noexcept { events.store(events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 
 tether::promise<void> respond(tether::http::response& res, std::uint64_t id) {
@@ -59,10 +76,14 @@ tether::promise<void> big(tether::http::response& res) {
 }
 
 void on_signal(int) {
-  char line[96];
-  const int n = std::snprintf(line, sizeof line, "tether_http_server: %llu requests, %llu hook events\n",
+  char line[160];
+  const int n = std::snprintf(line, sizeof line,
+                              "tether_http_server: %llu requests, %llu hook events, %llu spans exported, "
+                              "%llu dropped\n",
                               static_cast<unsigned long long>(requests),
-                              static_cast<unsigned long long>(events.load()));
+                              static_cast<unsigned long long>(events.load()),
+                              static_cast<unsigned long long>(spans_exported.load()),
+                              static_cast<unsigned long long>(spans_dropped.load()));
   (void)!::write(2, line, static_cast<std::size_t>(n));
   ::_exit(0);
 }
@@ -72,11 +93,27 @@ void on_signal(int) {
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
   const std::string_view mode = argc > 2 ? argv[2] : "plain";
-  if (mode != "plain" && mode != "context" && mode != "stack_traces") {
-    std::fprintf(stderr, "tether_http_server: unknown mode '%s' (plain, context or stack_traces)\n",
+  if (mode != "plain" && mode != "context" && mode != "stack_traces" && mode != "traced_out" &&
+      mode != "traced") {
+    std::fprintf(stderr,
+                 "tether_http_server: unknown mode '%s' (plain, context, stack_traces, traced_out or traced)\n",
                  argv[2]);
     return 2;
   }
+#if TETHER_HTTP_SERVER_TRACE
+  std::shared_ptr<tether::trace::otlp_exporter> exporter;
+  std::optional<tether::trace::provider> tracing;
+  if (mode == "traced_out" || mode == "traced") {
+    exporter = std::make_shared<tether::trace::otlp_exporter>();
+    tracing.emplace(exporter, mode == "traced" ? tether::trace::sampler::always_on()
+                                               : tether::trace::sampler::always_off());
+  }
+#else
+  if (mode == "traced_out" || mode == "traced") {
+    std::fprintf(stderr, "tether_http_server: this binary has no tether::trace (tether_http_server_traced has)\n");
+    return 2;
+  }
+#endif
   if (mode == "stack_traces") {
 #if TETHER_HTTP_SERVER_STACK_TRACES
     tether::set_stack_trace_options({});
@@ -111,6 +148,18 @@ int main(int argc, char** argv) {
   }
 
   tether::event_loop loop;
+#if TETHER_HTTP_SERVER_TRACE
+  tether::timeout stats_check;
+  if (exporter) {  // what the signal handler prints
+    stats_check = tether::set_interval(
+        [&exporter] {
+          const tether::trace::otlp_stats st = exporter->stats();
+          spans_exported.store(st.exported);
+          spans_dropped.store(st.dropped);
+        },
+        std::chrono::milliseconds(200));
+  }
+#endif
   tether::http::server server =
       tether::http::server::listen("127.0.0.1", static_cast<std::uint16_t>(port), std::move(handler));
   std::printf("listening %u\n", static_cast<unsigned>(server.port()));

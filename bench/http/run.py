@@ -3,7 +3,7 @@
 
     python3 bench/http/run.py --build-dir build/release [--duration 5]
 
-Five servers, one after another, each on a free loopback port, each loaded
+Five servers (and, when built, three more rows of tether), one after another, each on a free loopback port, each loaded
 twice after a 1 s warm-up: `wrk -t1 -c50 -d<duration>s` (one request per
 round trip, the issue's settings) and the same with bench/http/pipeline.lua
 (16 requests pipelined per write):
@@ -13,6 +13,11 @@ round trip, the issue's settings) and the same with bench/http/pipeline.lua
   tether context    ... context  (async_local_storage middleware + one counting hook)
   node plain        node bench/http/node_server.js plain
   node context      ... context  (AsyncLocalStorage + one counting hook)
+  tether stack_traces  ... stack_traces (tether::stack_trace capturing at every init)
+  tether traced_out    <build-dir>/bench/tether_http_server_traced traced_out
+                       (tether::trace: a SERVER span per request, sampled out)
+  tether traced        ... traced (every span exported over OTLP to
+                       bench/http/otlp_sink.py, which accepts everything)
 Prints a Markdown table of requests/second and the ratios the targets are
 about: tether plain / nginx (>= 1.0x), what context costs tether (<= 5%),
 tether / Node. Nothing fails on speed: the exit status is 1 only when a
@@ -76,9 +81,9 @@ def wait_listening(port: int, proc: subprocess.Popen, what: str) -> None:
     raise RuntimeError(f"{what} is not listening on {port}")
 
 
-def start_reporting(cmd: list[str]) -> tuple[subprocess.Popen, int]:
+def start_reporting(cmd: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
     """A server that prints 'listening <port>' (tether's and Node's)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline() if proc.stdout else ""
     m = re.match(r"listening (\d+)", line)
     if not m:
@@ -185,6 +190,24 @@ def main() -> int:
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
         print(f"bench/http: no stack_traces row: {e}", file=sys.stderr)
 
+    # tether::trace on every request (tether_http_server_traced): spans
+    # sampled out, then every span exported to a sink that accepts all.
+    traced = pathlib.Path(args.build_dir) / "bench" / "tether_http_server_traced"
+    if os.access(traced, os.X_OK):
+        try:
+            sink, sink_port = start_reporting([sys.executable, str(BENCH_DIR / "otlp_sink.py")])
+            try:
+                env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{sink_port}",
+                       "OTEL_SERVICE_NAME": "bench"}
+                for mode in ("traced_out", "traced"):
+                    r[f"tether {mode}"] = measure(
+                        f"tether {mode}", lambda m=mode: start_reporting([str(traced), "0", m], env),
+                        args.duration, args.connections, args.depth)
+            finally:
+                stop(sink)
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+            print(f"bench/http: no traced rows: {e}", file=sys.stderr)
+
     def ratio(a: str, b: str, load: str) -> str:
         return f"{r[a][load] / r[b][load]:.2f}x" if a in r and b in r else "-"
 
@@ -210,6 +233,13 @@ def main() -> int:
     for mode in ("plain", "context"):
         print(f"| tether / Node, {mode} | " +
               " | ".join(ratio(f"tether {mode}", f"node {mode}", l) for l in loads) + " | |")
+    for mode, target in (("traced_out", 0.03), ("traced", 0.15)):
+        if f"tether {mode}" in r:
+            costs = [1 - r[f"tether {mode}"][l] / r["tether plain"][l] for l in loads]
+            verdict = " / ".join("yes" if c <= target else "**no**" for c in costs)
+            what = "tracing, sampled out" if mode == "traced_out" else "tracing, every span exported"
+            print(f"| {what} (1 - {mode}/plain) | " + " | ".join(f"{c * 100:.1f}%" for c in costs) +
+                  f" | <= {target * 100:.0f}%: {verdict} |")
     if "tether stack_traces" in r:
         costs = [1 - r["tether stack_traces"][l] / r["tether plain"][l] for l in loads]
         verdict = " / ".join("yes" if c <= 0.15 else "**no**" for c in costs)
