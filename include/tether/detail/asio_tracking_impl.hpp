@@ -561,7 +561,6 @@ class awaiter_base {
   tether::captured_context saved_;
   coroutine_resource* owner_ = nullptr;
   std::optional<coroutine_resource> spawned_;  // set only for the outermost co_await
-  bool spawn_internal_ = false;                // co_spawn's own first co_await
 };
 
 /// Open slices this thread could not open because max_open_slices were open.
