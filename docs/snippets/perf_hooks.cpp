@@ -1,4 +1,5 @@
 // docs/perf_hooks.md: a performance_observer receives a measure of a timer.
+#include <chrono>
 #include <cstdio>
 #include <string>
 

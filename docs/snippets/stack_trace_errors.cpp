@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
+#include <utility>
 
 #include <tether/stack_trace.hpp>
 
