@@ -28,10 +28,9 @@ SNIPPETS = DOCS / "snippets"
 
 # Pages that are not about one header: no runnable snippet required.
 NO_SNIPPET = {"README.md", "semantics.md", "from_node.md"}
-# Pages other branches are writing (design.md's perf_hooks and worker
-# threads). Links to them may dangle until they land; delete each name here
-# when its page is merged.
-PENDING = {"docs/perf_hooks.md", "docs/worker.md"}
+# Pages other branches are writing. Links to them may dangle until they
+# land; delete each name here when its page is merged.
+PENDING = set()
 
 MARKER = re.compile(r"^<!-- snippet: (snippets/[A-Za-z0-9_./-]+\.cpp) -->$")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
