@@ -2,6 +2,8 @@
 
 #include "http/serializer.hpp"
 
+#include "http/token.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -9,32 +11,6 @@
 namespace tether::http::detail {
 
 namespace {
-
-/// RFC 9110 `tchar`: the characters of a token (methods, header names).
-constexpr bool is_tchar(unsigned char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-    return true;
-  }
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_token(std::string_view s) noexcept {
-  if (s.empty()) {
-    return false;
-  }
-  for (const char c : s) {
-    if (!is_tchar(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 void append_number(std::string& out, std::uint64_t v, int base = 10) {
   std::array<char, 24> buf{};

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/token.hpp"
+
 namespace tether::trace::detail {
 
 constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
@@ -33,30 +35,6 @@ inline std::vector<std::string_view> split_list(std::string_view line) {
   }
 }
 
-/// RFC 9110 tchar.
-constexpr bool is_tchar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-constexpr bool is_token(std::string_view s) noexcept {
-  if (s.empty()) {
-    return false;
-  }
-  for (char c : s) {
-    if (!is_tchar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
+using ::tether::http::detail::is_token;  // baggage keys are RFC 9110 tokens
 
 }  // namespace tether::trace::detail
