@@ -4,7 +4,9 @@
 #                (DEMO=<example name> for another example; PROFILE=1 records it
 #                with tether-prof and prints the report's path)
 #   make test    dev, then clang (the dev build with clang 16), then asan, then tsan, then
-#                fuzz (clang libFuzzer, a 20 s run): configure, build, ctest
+#                fuzz (clang libFuzzer, a 20 s run): configure, build, ctest. The package,
+#                Node-interop and differential tests run in dev (and all but package in
+#                asan): they do not depend on the compiler. tsan runs the threads tests.
 #   make bench   release build; core and runtime ratio tables (Node, raw libuv), the HTTP
 #                benchmark (wrk against tether and Node), then other benchmarks
 #   make clean   remove build/
