@@ -126,6 +126,40 @@ TEST_F(NetHandleHeldBack, DataReadRunsOnTheNextRunThenReadingGoesOn) {
                           before(conn_id), "data:world", after(conn_id), destroy(conn_id)));
 }
 
+// A peer that has sent much more than one read's worth when the loop stops:
+// the socket holds one read (64 KiB, libuv's read buffer here) and stops
+// reading; the rest waits in the kernel (TCP flow control), and arrives once
+// the held chunk is delivered.
+TEST_F(NetHandleHeldBack, AHeldBackReadHoldsOneReadsWorth) {
+  constexpr std::size_t one_read = std::size_t{64} * 1024;
+  std::size_t sent = 0;
+  std::size_t received = 0;
+  std::vector<std::size_t> chunks;
+  accept_one(
+      [&] {
+        conn.on_data([&](std::error_code ec, std::string_view data) {
+          EXPECT_FALSE(ec);
+          chunks.push_back(data.size());
+          received += data.size();
+          if (received == sent) {
+            conn.close();
+          }
+        });
+      },
+      [&] {
+        sent = peer->send_some(std::string(std::size_t{4} * one_read, 'b'));
+        ASSERT_GT(sent, one_read) << "the kernel took too little to test the bound";
+      },
+      [this] { wait_readable(conn); });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  EXPECT_TRUE(chunks.empty());
+  EXPECT_EQ(run_error(loop()), -1);
+  ASSERT_FALSE(chunks.empty());
+  EXPECT_LE(chunks.front(), one_read);  // what it held
+  EXPECT_EQ(received, sent);
+}
+
 // read(): the end of the stream read in the throwing turn.
 TEST_F(NetHandleHeldBack, EndOfStreamRunsOnTheNextRun) {
   accept_one(
