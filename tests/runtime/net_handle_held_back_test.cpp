@@ -160,6 +160,37 @@ TEST_F(NetHandleHeldBack, AHeldBackReadHoldsOneReadsWorth) {
   EXPECT_EQ(received, sent);
 }
 
+// The next run's ticks pause the socket before the held chunk is
+// delivered: it waits, as any chunk of a paused socket, for resume().
+TEST_F(NetHandleHeldBack, AHeldBackChunkForASocketPausedMeanwhileWaitsForResume) {
+  accept_one(
+      [this] {
+        conn.on_data([this](std::error_code ec, std::string_view data) {
+          EXPECT_FALSE(ec);
+          EXPECT_EQ(tether::execution_async_id(), conn_id);
+          mark("data:" + std::string(data));
+          conn.close();
+        });
+      },
+      [this] {
+        peer->send("hello");
+        tether::next_tick([this] {
+          conn.pause();
+          mark("paused");
+        });
+      },
+      [this] { wait_readable(conn); });
+
+  EXPECT_EQ(run_error(loop()), 8);
+  EXPECT_EQ(run_error(loop()), -1);  // paused: nothing keeps the loop alive
+  EXPECT_THAT(markers(), ElementsAre("paused", "tick", "immediate"));
+  EXPECT_TRUE(conn.is_open());
+
+  conn.resume();
+  EXPECT_EQ(run_error(loop()), -1);
+  EXPECT_THAT(markers(), ElementsAre("paused", "tick", "immediate", "data:hello"));
+}
+
 // read(): the end of the stream read in the throwing turn.
 TEST_F(NetHandleHeldBack, EndOfStreamRunsOnTheNextRun) {
   accept_one(
