@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <sstream>
@@ -46,6 +47,11 @@ class raw_client {
   }
   void send(std::string_view s) {
     EXPECT_EQ(::send(fd_, s.data(), s.size(), 0), static_cast<ssize_t>(s.size()));
+  }
+  /// Sends what the kernel takes now, without blocking: the count.
+  std::size_t send_some(std::string_view s) {
+    const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
   /// Closes with RST (SO_LINGER 0) instead of FIN.
   void reset() {

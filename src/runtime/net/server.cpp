@@ -54,13 +54,11 @@ net::socket take_pending(tcp_server_state& srv) {
   return sock;
 }
 
-void on_connection(uv_stream_t* server, int status) {
-  tcp_server_state& srv = server_of(server);
-  if (srv.loop->closing() || !srv.open) {
-    return;
-  }
+/// What on_connection reports, in the server's scope: `status` < 0 fails the
+/// first waiting accept(); else the pending connection is taken and handed
+/// to on_connection / the first accept(), if someone still takes it.
+void report_connection(tcp_server_state& srv, int status) noexcept {
   if (status < 0) {
-    // EMFILE and the like: the first waiting accept() learns about it.
     if (srv.waiters.empty()) {
       return;
     }
@@ -77,11 +75,7 @@ void on_connection(uv_stream_t* server, int status) {
     srv.maybe_free();
     return;
   }
-  srv.pending = true;
-  if (!srv.on_connection && srv.waiters.empty()) {
-    // Nobody takes it: not accepting it makes libuv hold it and stop
-    // polling the listener until uv_accept (pump()), so what follows waits
-    // in the kernel's backlog instead of in memory here.
+  if (!srv.pending || (!srv.on_connection && srv.waiters.empty())) {
     return;
   }
   net::socket sock = take_pending(srv);
@@ -93,6 +87,47 @@ void on_connection(uv_stream_t* server, int status) {
       srv, [&] { hand_off(srv, std::move(sock)); }, [] {});
   --srv.pins;
   srv.maybe_free();
+}
+
+/// While the loop is stopping (a callback threw in this loop turn, D23), a
+/// connection reaches no user code and is not even accepted: libuv keeps it
+/// (and stops polling the listener) until uv_accept, so the rest wait in the
+/// kernel's backlog. Its report is held back in the loop's queue and redone
+/// from the next run() (or dropped when the loop is destroyed instead).
+/// False when not stopping, or out of memory for the queue entry.
+bool hold_connection(tcp_server_state& srv, int status) noexcept {
+  ++srv.pins;
+  if (srv.loop->defer_if_stopping([sp = &srv, status] {
+        if (!sp->loop->closing() && sp->open) {
+          report_connection(*sp, status);
+        }
+        --sp->pins;
+        sp->maybe_free();
+      })) {
+    return true;
+  }
+  --srv.pins;
+  return false;
+}
+
+void on_connection(uv_stream_t* server, int status) {
+  tcp_server_state& srv = server_of(server);
+  if (srv.loop->closing() || !srv.open) {
+    return;
+  }
+  if (status >= 0) {
+    srv.pending = true;
+  }
+  // EMFILE and the like: the first waiting accept() learns about it. A
+  // connection nobody takes stays with libuv, which stops polling the
+  // listener until uv_accept (pump()), so what follows waits in the kernel's
+  // backlog instead of in memory here.
+  const bool taken = status < 0 ? !srv.waiters.empty()
+                                : (srv.on_connection || !srv.waiters.empty());
+  if (!taken || hold_connection(srv, status)) {
+    return;
+  }
+  report_connection(srv, status);
 }
 
 }  // namespace
@@ -112,24 +147,43 @@ void tcp_server_state::on_close(uv_handle_t* h) {
   tcp_server_state& s = *static_cast<tcp_server_state*>(h->data);
   s.closed = true;
   ++s.pins;
-  std::deque<connect_callback> waiting = std::move(s.waiters);
-  s.waiters.clear();
   s.on_connection = nullptr;
-  if (s.loop->closing() || waiting.empty()) {
-    emit_destroy(s);
+  bool held = false;
+  if (!s.waiters.empty()) {
+    // Their ECANCELEDs are user code: held back while the loop is stopping.
+    ++s.pins;
+    held = s.loop->defer_if_stopping([sp = &s] {
+      sp->finish_close();
+      --sp->pins;
+      sp->maybe_free();
+    });
+    if (!held) {
+      --s.pins;
+    }
+  }
+  if (!held) {
+    s.finish_close();
+  }
+  --s.pins;
+  s.maybe_free();
+}
+
+void tcp_server_state::finish_close() noexcept {
+  std::deque<connect_callback> waiting = std::move(waiters);
+  waiters.clear();
+  if (loop->closing() || waiting.empty()) {
+    emit_destroy(*this);
   } else {
-    s.loop->run_callback(
-        s,
+    loop->run_callback(
+        *this,
         [&] {
           for (connect_callback& w : waiting) {
             std::exchange(w, nullptr)(make_uv_error_code(UV_ECANCELED), net::socket());
           }
         },
-        [&] { emit_destroy(s); });
+        [&] { emit_destroy(*this); });
   }
   waiting.clear();
-  --s.pins;
-  s.maybe_free();
 }
 
 void tcp_server_state::release_owner() noexcept {

@@ -103,21 +103,49 @@ void deliver(tcp_socket_state& s, std::error_code ec, std::string data) {
   s.maybe_free();
 }
 
+void deliver_held(tcp_socket_state& s) noexcept;
+
+/// While the loop is stopping (a callback threw in this loop turn: run() is
+/// about to rethrow, D23), what was just read must reach no user code: the
+/// caller keeps it in the socket's state (the chunk in `stash`, the end in
+/// `read_end`), reading stops, so that this one read is all it ever keeps,
+/// and its delivery waits in the loop's held-back queue (deliver_held, from
+/// the next run()). False when the loop is not stopping, or out of memory
+/// for the queue entry (then it is delivered now).
+bool hold_read(tcp_socket_state& s) noexcept {
+  if (!s.loop->stopping()) {
+    return false;
+  }
+  if (!s.read_held) {  // else one deliver_held is queued already
+    ++s.pins;
+    if (!s.loop->defer_if_stopping([sp = &s] { deliver_held(*sp); })) {
+      --s.pins;
+      return false;
+    }
+    s.read_held = true;
+  }
+  stop_reading(s);
+  return true;
+}
+
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   tcp_socket_state& s = tcp_socket_state::of(reinterpret_cast<uv_handle_t*>(stream));
   if (nread == 0) {
     return;  // EAGAIN: nothing this time
   }
+  const bool wanted = ((s.flowing && s.on_data) || s.reader) && !s.delivery_due;
   if (nread > 0) {
     s.touch();
-    if (s.flowing && s.on_data && !s.delivery_due) {
-      // No copy: the view into the loop's read buffer is valid during the call.
-      deliver_data(s, {}, std::string_view(buf->base, static_cast<std::size_t>(nread)));
-    } else if (s.reader && !s.delivery_due) {
-      deliver(s, {}, std::string(buf->base, static_cast<std::size_t>(nread)));
+    if (wanted && !hold_read(s)) {
+      if (s.flowing && s.on_data) {
+        // No copy: the view into the loop's read buffer is valid during the call.
+        deliver_data(s, {}, std::string_view(buf->base, static_cast<std::size_t>(nread)));
+      } else {
+        deliver(s, {}, std::string(buf->base, static_cast<std::size_t>(nread)));
+      }
     } else {
-      // Nobody reads: keep the chunk and pause, so that TCP holds the peer
-      // back until the next read().
+      // Nobody reads (or held back): keep the chunk and pause, so that TCP
+      // holds the peer back until the next read().
       s.stash.append(buf->base, static_cast<std::size_t>(nread));
       s.has_stash = true;
       stop_reading(s);
@@ -126,10 +154,13 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   }
   stop_reading(s);
   s.read_end = static_cast<int>(nread);
+  if (!wanted || hold_read(s)) {
+    return;  // a later read() / on_data() or deliver_held delivers it
+  }
   const std::error_code ec = nread == UV_EOF ? std::error_code() : uv_code(s.read_end);
-  if (s.flowing && s.on_data && !s.delivery_due) {
+  if (s.flowing && s.on_data) {
     deliver_data(s, ec, {});
-  } else if (s.reader && !s.delivery_due) {
+  } else {
     deliver(s, ec, std::string());
   }
 }
@@ -168,6 +199,47 @@ void start_flowing(tcp_socket_state& s) {
     }
     s.reading = true;
   }
+}
+
+/// What hold_read kept, from the loop's held-back queue: the next run()
+/// hands it to the on_data() or read() that wanted it then, as on_read
+/// would have, unless that has changed meanwhile (the socket closed or
+/// paused, the callback gone, a delivery from read()/resume() queued: the
+/// chunk then waits in `stash` as any other). Called with closing() set
+/// (the loop is destroyed instead), it only lets go of its pin.
+void deliver_held(tcp_socket_state& s) noexcept {
+  s.read_held = false;
+  if (!s.loop->closing() && s.open && !s.delivery_due && (s.has_stash || s.read_end != 0)) {
+    if (s.flowing && s.on_data && !s.paused) {
+      if (s.has_stash) {
+        std::string data = std::move(s.stash);
+        s.stash = std::string();
+        s.has_stash = false;
+        ++s.pins;
+        s.loop->run_callback(
+            s,
+            [&] {
+              start_flowing(s);  // reading again, as on_read leaves it in flowing mode
+              call_on_data(s, {}, data);
+            },
+            [] {});
+        --s.pins;
+      } else {
+        deliver_data(s, s.read_end == UV_EOF ? std::error_code() : uv_code(s.read_end), {});
+      }
+    } else if (s.reader && !s.flowing) {
+      if (s.has_stash) {
+        std::string data = std::move(s.stash);
+        s.stash = std::string();
+        s.has_stash = false;
+        deliver(s, {}, std::move(data));
+      } else {
+        deliver(s, s.read_end == UV_EOF ? std::error_code() : uv_code(s.read_end), std::string());
+      }
+    }
+  }
+  --s.pins;
+  s.maybe_free();
 }
 
 void start_timer_for(tcp_socket_state& s) {
@@ -226,38 +298,57 @@ void tcp_socket_state::on_close(uv_handle_t* h) {
   tcp_socket_state& s = of(h);
   s.closed = true;
   ++s.pins;
-  read_callback reader = std::move(s.reader);
-  s.reader = nullptr;
   data_callback data = std::move(s.on_data);  // dropped: never called after close()
   s.on_data = nullptr;
-  std::vector<status_callback> drains = std::move(s.drain_waiters);
-  s.drain_waiters.clear();
   s.on_timeout = nullptr;
   if (s.timer != nullptr) {
     release(std::exchange(s.timer, nullptr));
   }
-  if (s.loop->closing() || (!reader && drains.empty())) {
-    emit_destroy(s);
+  bool held = false;
+  if (s.reader || !s.drain_waiters.empty()) {
+    // The ECANCELEDs are user code: held back while the loop is stopping.
+    ++s.pins;
+    held = s.loop->defer_if_stopping([sp = &s] {
+      sp->finish_close();
+      --sp->pins;
+      sp->maybe_free();
+    });
+    if (!held) {
+      --s.pins;
+    }
+  }
+  if (!held) {
+    s.finish_close();
+  }
+  data = nullptr;  // may reclaim a coroutine that owns handles
+  --s.pins;
+  s.maybe_free();
+}
+
+void tcp_socket_state::finish_close() noexcept {
+  read_callback r = std::move(reader);
+  reader = nullptr;
+  std::vector<status_callback> drains = std::move(drain_waiters);
+  drain_waiters.clear();
+  if (loop->closing() || (!r && drains.empty())) {
+    emit_destroy(*this);
   } else {
     const std::error_code canceled = uv_code(UV_ECANCELED);
-    s.loop->run_callback(
-        s,
+    loop->run_callback(
+        *this,
         [&] {
-          if (reader) {
-            std::exchange(reader, nullptr)(canceled, std::string());
+          if (r) {
+            std::exchange(r, nullptr)(canceled, std::string());
           }
           for (status_callback& d : drains) {
             std::exchange(d, nullptr)(canceled);
           }
         },
-        [&] { emit_destroy(s); });
+        [&] { emit_destroy(*this); });
   }
   // Dropping unrun callbacks may reclaim coroutines that own handles.
-  reader = nullptr;
-  data = nullptr;
+  r = nullptr;
   drains.clear();
-  --s.pins;
-  s.maybe_free();
 }
 
 void tcp_socket_state::release_owner() noexcept {

@@ -9,7 +9,10 @@
 // SHUTDOWNWRAP, TCPCONNECTWRAP) pin it until they are freed: libuv
 // completes every request on a stream (ECANCELED if it was closed) before
 // the stream's close callback, but a completion held back by an uncaught
-// exception (runtime/request.hpp) runs after it.
+// exception (runtime/request.hpp) runs after it. The handles' own callbacks
+// (data read, a new connection, the ECANCELED of the close callback) are
+// held back the same way (loop_core::defer_if_stopping), each pinning its
+// state until it has run or the loop has dropped it.
 
 #include <sys/socket.h>
 #include <uv.h>
@@ -112,6 +115,10 @@ struct tcp_socket_state final : resource, handle_owner {
   bool delivery_due = false;  // a complete_soon of the reader is queued
   bool flowing = false;       // on_data() mode (Node's 'data' events)
   bool paused = false;        // flowing mode: pause()d
+  // A chunk (in `stash`) or the end (`read_end`) that arrived while the loop
+  // was stopping (an uncaught exception, D23): reading is stopped and its
+  // delivery waits in the loop's held-back queue for the next run().
+  bool read_held = false;
 
   // Write side (write.cpp).
   std::size_t buffered = 0;
@@ -134,6 +141,9 @@ struct tcp_socket_state final : resource, handle_owner {
   static void finish_deferred(tcp_socket_state& s, bool ran) noexcept;
 
   static void on_close(uv_handle_t* h);
+  /// The rest of the close callback: ECANCELED to the pending read() and
+  /// drained() waiters, then destroy; held back while the loop is stopping.
+  void finish_close() noexcept;
 };
 
 /// The base of a request on a socket (WRITEWRAP, SHUTDOWNWRAP,
@@ -183,6 +193,7 @@ struct tcp_server_state final : resource, handle_owner {
   static void run_deferred(tcp_server_state& s);
   static void finish_deferred(tcp_server_state& s, bool ran) noexcept;
   static void on_close(uv_handle_t* h);
+  void finish_close() noexcept;
 };
 
 /// The one place a socket's or server's state is freed (their maybe_free):
