@@ -141,7 +141,7 @@ class chrome_json_writer final : public trace_consumer {
     std::string name(type);
     name += suffix;
     append_json_string(line, name);
-    char id[40];
+    char id[64];  // 35 characters and up to 16 hex digits
     std::snprintf(id, sizeof id, ",\"dur\":0,\"tdur\":0,\"id\":\"0x%" PRIx64 "\",\"args\":", e.id);
     line += id;
     line += args;
