@@ -55,20 +55,6 @@ std::string traceparent(std::string_view trace_hex) {
   return "00-" + std::string(trace_hex) + "-00f067aa0ba902b7-01";
 }
 
-std::string run_shell(const std::string& cmd, int& status) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) {
-    status = -1;
-    return out;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  status = ::pclose(p);
-  return out;
-}
-
 struct served {
   std::vector<trace::span_data> server_spans;  // from the exporter
   std::map<std::string, trace::span_context> seen_by_handler;  // request path -> trace::current()
@@ -396,6 +382,21 @@ TEST(ProfilerTraceSpans, EveryOutputShowsTheIds) {
   analysis::write_summary(*model, summary);
   EXPECT_NE(summary.str().find("top spans"), std::string::npos);
   EXPECT_NE(summary.str().find(trace_hex + " " + span_hex), std::string::npos) << summary.str();
+
+  // The page itself, in a browser: the slowest-callbacks table grows the
+  // "trace id / span id" column and each row shows its callback's ids.
+  const std::filesystem::path out_dir = std::filesystem::path(TETHER_BUILD_DIR) / "profiler-report";
+  std::filesystem::create_directories(out_dir);
+  {
+    std::ofstream html(out_dir / "report-with-spans.html");
+    analysis::write_html_report(*model, html);
+  }
+  const browser_check check =
+      check_report_in_browser(out_dir / "report-with-spans.html", out_dir / "report-with-spans.png");
+  if (!check.skip.empty()) GTEST_SKIP() << check.skip;
+  EXPECT_EQ(check.status, 0) << check.output;
+  EXPECT_NE(check.output.find("ok bubbles="), std::string::npos) << check.output;
+  EXPECT_EQ(check.output.find(" with_span=0 "), std::string::npos) << check.output;
 }
 
 }  // namespace
