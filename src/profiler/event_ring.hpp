@@ -5,7 +5,8 @@
 //
 // When the ring is full the producer drops the event and counts it; the next
 // event that fits is preceded by a `lost` event carrying the count, so the
-// trace says where the hole is and how big.
+// trace says where the hole is and how big. A `before` whose span changed
+// goes in with its two span slots, all or nothing.
 
 #include <array>
 #include <atomic>
@@ -99,7 +100,7 @@ class event_ring {
   // Producer-only: the span context (trace id, span id; all zero: none)
   // of this thread's last recorded `before`, so a span event is pushed only
   // when it changes. Per ring, hence reset with every recording.
-  std::array<std::uint8_t, 24> last_span{};
+  std::array<std::uint8_t, format::span_ids_size> last_span{};
 
   // Writer-only state: what the last written event was, for the per-thread
   // monotonic clamp, and whether the thread record was written.
@@ -120,7 +121,6 @@ class event_ring {
   // Producer-only.
   std::uint64_t cached_tail_ = 0;
   std::uint64_t pending_lost_ = 0;
-
   // Consumer-written, producer-read.
   alignas(64) std::atomic<std::uint64_t> tail_{0};
 };

@@ -75,9 +75,9 @@ void record(format::kind k, std::uint64_t id, std::uint64_t trigger = 0, std::ui
 /// (span_source.hpp) differs from the one of this thread's last `before`.
 void record_before(std::uint64_t id) noexcept;
 
-/// A span event takes two ring slots (32 bytes hold 16 of ids each), told
-/// apart by the `stack` field: the head holds the trace id in id/trigger,
-/// the tail the span id in id (bytes in memory order).
+/// A span event takes two ring slots (a slot's id and trigger fields hold 16
+/// bytes of ids), told apart by the `stack` field: the head holds the trace
+/// id in id/trigger, the tail the span id in id (bytes in memory order).
 inline constexpr std::uint32_t span_head = 0;
 inline constexpr std::uint32_t span_tail = 1;
 
