@@ -269,7 +269,7 @@ TEST(ProfilerTraceSpans, DroppedEventsNeverLeaveASliceUnderTheWrongSpan) {
     checked += befores.size();
     for (const auto& e : befores) ASSERT_EQ(ids_of(e.span), want) << type << " #" << e.id;
   }
-  EXPECT_GT(checked, 50u);
+  EXPECT_GT(checked, 20u);  // ~2,000 here; a few passes of the writer suffice
 }
 
 // What the span events cost: an HTTP load where every request has its own
