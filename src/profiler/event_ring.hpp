@@ -5,8 +5,10 @@
 //
 // When the ring is full the producer drops the event and counts it; the next
 // event that fits is preceded by a `lost` event carrying the count, so the
-// trace says where the hole is and how big.
+// trace says where the hole is and how big. A `before` whose span changed
+// goes in with its two span slots, all or nothing.
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -35,30 +37,45 @@ class event_ring {
   event_ring(std::size_t capacity, std::uint32_t index, std::uint64_t tid)
       : capacity_(capacity), index_(index), tid_(tid), slots_(std::make_unique<event[]>(capacity)) {}
 
-  /// Producer: appends `e`, or drops and counts it when full. Returns true
-  /// when the ring just became half full (time to wake the writer).
-  bool push(const event& e) noexcept {
+  enum class pushed : std::uint8_t {
+    no,                 // the ring was full: dropped and counted
+    yes,
+    now_half_full,      // yes, and the ring just became half full: wake the writer
+  };
+
+  /// Producer: appends `e`, or drops and counts it when full.
+  pushed push(const event& e) noexcept { return push(&e, 1); }
+
+  /// Producer: appends the `n` events together (one release store), or
+  /// drops them all. Only the last is a hook event: the ones before it are
+  /// its prefix (the span context it runs under, two slots), so a drop
+  /// counts one event, and a prefix is never published without its event —
+  /// nor an event without its prefix, which would put it under the
+  /// previous span.
+  pushed push(const event* events, std::size_t n) noexcept {
     const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    const std::size_t need = pending_lost_ != 0 ? 2 : 1;
+    const std::size_t need = (pending_lost_ != 0 ? 1 : 0) + n;
     if (head + need - cached_tail_ > capacity_) {
       cached_tail_ = tail_.load(std::memory_order_acquire);
       if (head + need - cached_tail_ > capacity_) {
         ++pending_lost_;
         dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return false;
+        return pushed::no;
       }
     }
     std::uint64_t h = head;
     if (pending_lost_ != 0) {
-      slots_[h % capacity_] = event{e.ticks, pending_lost_, 0, pack_kind(format::kind::lost), 0};
+      slots_[h % capacity_] = event{events[0].ticks, pending_lost_, 0, pack_kind(format::kind::lost), 0};
       ++h;
       pending_lost_ = 0;
     }
-    slots_[h % capacity_] = e;
-    ++h;
+    for (std::size_t i = 0; i < n; ++i) {
+      slots_[h % capacity_] = events[i];
+      ++h;
+    }
     head_.store(h, std::memory_order_release);
     const std::uint64_t half = capacity_ / 2;
-    return h - cached_tail_ >= half && head - cached_tail_ < half;
+    return h - cached_tail_ >= half && head - cached_tail_ < half ? pushed::now_half_full : pushed::yes;
   }
 
   /// Consumer: the published range [tail, head).
@@ -79,6 +96,11 @@ class event_ring {
   /// Set by the owning thread as it exits; the writer frees the ring once
   /// it has emptied it.
   std::atomic<bool> closed{false};
+
+  // Producer-only: the span context (trace id, span id; all zero: none)
+  // of this thread's last recorded `before`, so a span event is pushed only
+  // when it changes. Per ring, hence reset with every recording.
+  std::array<std::uint8_t, format::span_ids_size> last_span{};
 
   // Writer-only state: what the last written event was, for the per-thread
   // monotonic clamp, and whether the thread record was written.

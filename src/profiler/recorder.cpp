@@ -12,6 +12,10 @@
 #include <unordered_map>
 
 #include "profiler/clock.hpp"
+#include "profiler/span_source.hpp"
+
+// Weak: null unless a context layer (tether::trace) defines it.
+#pragma weak tether_active_span_ids
 
 namespace tether::profiler::detail {
 
@@ -195,20 +199,85 @@ thread_ring* attach_thread(std::uint64_t generation) noexcept {
 
 }  // namespace
 
-void record(format::kind k, std::uint64_t id, std::uint64_t trigger, std::uint32_t type) noexcept {
+namespace {
+
+/// This thread's ring in the running recording, attaching one on the first
+/// event; null (the event counted as lost) when nothing records or the
+/// thread is exiting.
+thread_ring* ring_for_event() noexcept {
   const std::uint64_t generation = active_generation.load(std::memory_order_relaxed);
   if (generation == 0) [[unlikely]] {
-    return;
+    return nullptr;
   }
   thread_ring* ring = tls_ring;
   if (ring == nullptr || ring->generation != generation) [[unlikely]] {
     ring = attach_thread(generation);
     if (ring == nullptr) {
       dropped_at_thread_exit.fetch_add(1, std::memory_order_relaxed);
-      return;
     }
   }
-  if (ring->push(event{now_ticks(), id, trigger, pack_kind(k, type), 0})) [[unlikely]] {
+  return ring;
+}
+
+void push(thread_ring& ring, const event* events, std::size_t n) noexcept {
+  if (ring.push(events, n) == event_ring::pushed::now_half_full) [[unlikely]] {
+    wake_writer();
+  }
+}
+
+/// The active span's ids (all zero: none). The weak reference is null
+/// unless tether::trace is linked (span_source.hpp).
+std::array<std::uint8_t, format::span_ids_size> active_span() noexcept {
+  std::array<std::uint8_t, format::span_ids_size> ids{};
+  if (&tether_active_span_ids != nullptr) {
+    tether_span_ids s;
+    if (tether_active_span_ids(&s)) {
+      std::memcpy(ids.data(), s.trace_id, sizeof s.trace_id);
+      std::memcpy(ids.data() + sizeof s.trace_id, s.span_id, sizeof s.span_id);
+    }
+  }
+  return ids;
+}
+
+std::uint64_t load_u64(const std::uint8_t* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+void record(format::kind k, std::uint64_t id, std::uint64_t trigger, std::uint32_t type) noexcept {
+  if (thread_ring* ring = ring_for_event()) {
+    const event e{now_ticks(), id, trigger, pack_kind(k, type), 0};
+    push(*ring, &e, 1);
+  }
+}
+
+void record_before(std::uint64_t id) noexcept {
+  thread_ring* ring = ring_for_event();
+  if (ring == nullptr) {
+    return;
+  }
+  const std::uint64_t ticks = now_ticks();
+  const event before{ticks, id, 0, pack_kind(format::kind::before), 0};
+  const std::array<std::uint8_t, format::span_ids_size> span = active_span();
+  if (span == ring->last_span) [[likely]] {
+    push(*ring, &before, 1);
+    return;
+  }
+  // The span changed: two slots carry its 24 bytes (the writer turns them
+  // into one span event), pushed with the `before` or dropped with it.
+  const event with_span[3] = {
+      {ticks, load_u64(span.data()), load_u64(span.data() + 8), pack_kind(format::kind::span), span_head},
+      {ticks, load_u64(span.data() + 16), 0, pack_kind(format::kind::span), span_tail},
+      before,
+  };
+  const event_ring::pushed result = ring->push(with_span, 3);
+  if (result != event_ring::pushed::no) {
+    ring->last_span = span;
+  }
+  if (result == event_ring::pushed::now_half_full) [[unlikely]] {
     wake_writer();
   }
 }

@@ -71,6 +71,15 @@ extern std::atomic<std::uint64_t> dropped_at_thread_exit;
 
 /// Records one event on this thread (hot path; never blocks, never throws).
 void record(format::kind k, std::uint64_t id, std::uint64_t trigger = 0, std::uint32_t type = 0) noexcept;
+/// Records a `before`, preceded by a span event when the span active now
+/// (span_source.hpp) differs from the one of this thread's last `before`.
+void record_before(std::uint64_t id) noexcept;
+
+/// A span event takes two ring slots (a slot's id and trigger fields hold 16
+/// bytes of ids), told apart by the `stack` field: the head holds the trace
+/// id in id/trigger, the tail the span id in id (bytes in memory order).
+inline constexpr std::uint32_t span_head = 0;
+inline constexpr std::uint32_t span_tail = 1;
 
 /// The calling thread's name (/proc/self/task/<tid>/comm), "" if unknown.
 std::string thread_name(std::uint64_t tid);

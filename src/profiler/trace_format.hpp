@@ -23,8 +23,16 @@
 // An event in a chunk: varint((ts - previous ts) << 3 | kind), then
 //   init:     zigzag(id - previous id), zigzag(id - trigger), type id, stack id
 //   lost:     number of events dropped here (the id field)
+//   span:     length (varint), then 0 bytes (no span from here on) or 24:
+//             trace id (16 bytes) and span id (8), as W3C's traceparent
+//             spells them in hex. The thread's callbacks from here on (its
+//             following `before`s) run under that span, until the next span
+//             event of that thread; written only when it changes, and only
+//             when a context layer (tether::trace) is linked.
 //   others:   zigzag(id - previous id)
-// "previous" restarts at the chunk's first timestamp and id 0.
+// "previous" restarts at the chunk's first timestamp and id 0. Kinds 6 and
+// 7 carry a length-prefixed payload, so a reader skips a kind it does not
+// know (7 is unused); span events are not counted as recorded events.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +48,19 @@ inline constexpr std::size_t header_size = 12;
 enum class tag : std::uint8_t { info = 1, thread = 2, type = 3, stack = 4, chunk = 5, cycle = 6, end = 7 };
 
 /// Event kinds (3 bits). The first five are the hook events.
-enum class kind : std::uint8_t { init = 0, before = 1, after = 2, destroy = 3, promise_resolve = 4, lost = 5 };
+enum class kind : std::uint8_t {
+  init = 0,
+  before = 1,
+  after = 2,
+  destroy = 3,
+  promise_resolve = 4,
+  lost = 5,
+  span = 6,
+};
+/// Kinds from here on are followed by a length-prefixed payload.
+inline constexpr std::uint8_t first_sized_kind = 6;
+/// A span event's payload: trace id + span id (or empty: no span).
+inline constexpr std::size_t span_ids_size = 24;
 inline constexpr unsigned kind_bits = 3;
 
 /// Why a recording ended (end record).

@@ -120,14 +120,36 @@ void write_all(session& s, const std::string& data) noexcept {
   s.bytes.fetch_add(data.size(), std::memory_order_relaxed);
 }
 
+/// A span event's payload from its two ring slots: nothing when the ids
+/// are all zero (no span), else trace id and span id.
+void put_span(std::string& payload, const event& head, const event* tail) {
+  std::uint8_t ids[format::span_ids_size];
+  const std::uint64_t span = tail != nullptr ? tail->id : 0;
+  std::memcpy(ids, &head.id, 8);
+  std::memcpy(ids + 8, &head.trigger, 8);
+  std::memcpy(ids + 16, &span, 8);
+  const bool none = std::all_of(std::begin(ids), std::end(ids), [](std::uint8_t b) { return b == 0; });
+  format::put_varint(payload, none ? 0 : sizeof ids);
+  if (!none) {
+    payload.append(reinterpret_cast<const char*>(ids), sizeof ids);
+  }
+}
+
 void encode_chunk(session& s, thread_ring& ring, std::uint64_t tail, std::uint64_t head, std::string& out) {
   std::string& payload = s.payload;
   payload.clear();
   payload.reserve(static_cast<std::size_t>(head - tail) * 6 + 16);
   const std::uint64_t first_ns = std::max(s.clock.to_ns(ring.at(tail).ticks), ring.last_ns);
+  // A span event fills two ring slots and makes one event in the file.
+  std::uint64_t span_tails = 0;
+  for (std::uint64_t i = tail; i < head; ++i) {
+    const event& e = ring.at(i);
+    span_tails += (e.kind_type & ((1u << format::kind_bits) - 1)) == static_cast<std::uint32_t>(format::kind::span) &&
+                  e.stack == span_tail;
+  }
   format::put_varint(payload, ring.index());
   format::put_varint(payload, first_ns);
-  format::put_varint(payload, head - tail);
+  format::put_varint(payload, head - tail - span_tails);
   std::uint64_t prev_ns = first_ns;
   std::uint64_t prev_id = 0;
   std::uint64_t real_events = 0;
@@ -142,6 +164,11 @@ void encode_chunk(session& s, thread_ring& ring, std::uint64_t tail, std::uint64
     if (k == format::kind::lost) {
       format::put_varint(payload, e.id);
       ring.marked_lost += e.id;
+      continue;
+    }
+    if (k == format::kind::span) {
+      // The head and its tail were published together (event_ring::push).
+      put_span(payload, e, i + 1 < head ? &ring.at(++i) : nullptr);
       continue;
     }
     ++real_events;
@@ -436,7 +463,7 @@ void start_session(const options& opts, bool from_environment) {
   ref.hook = create_hook({
       .init = [](async_id id, std::string_view type, async_id trigger,
                  resource&) { record(format::kind::init, id, trigger, intern_type(type)); },
-      .before = [](async_id id) { record(format::kind::before, id); },
+      .before = [](async_id id) { record_before(id); },
       .after = [](async_id id) { record(format::kind::after, id); },
       .destroy = [](async_id id) { record(format::kind::destroy, id); },
       .promise_resolve = [](async_id id) { record(format::kind::promise_resolve, id); },

@@ -2,6 +2,7 @@
 // events: checked against a trace Node writes in the same test run.
 
 #include <cstdio>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -37,6 +38,29 @@ TEST(ProfilerChromeJson, HasTheShapeOfNodesAsyncHooksTraceEvents) {
   EXPECT_THAT(check, ::testing::HasSubstr("ok init=" + std::to_string(c.inits) + " before=" +
                                           std::to_string(c.befores) + " after=" + std::to_string(c.afters) +
                                           " destroy=" + std::to_string(c.destroys)));
+}
+
+// An async id of five or more hex digits (every long-running process has
+// them) once lost the colon after "args": the line must stay valid JSON.
+TEST(ProfilerChromeJson, IdsOfAnyWidthKeepTheLineValid) {
+  const auto dir = scratch_dir("wide-ids");
+  while (async_resource("Warmup").id() < 0x10000) {
+  }
+  start({.path = (dir / "t.tether").string()});
+  async_id id = 0;
+  {
+    async_resource r("Wide");
+    id = r.id();
+    r.run_in_async_scope([] {});
+  }
+  stop();
+  std::ostringstream out;
+  const auto writer = analysis::make_chrome_json_writer(out);
+  analysis::read_trace((dir / "t.tether").string(), *writer);
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "\"id\":\"0x%llx\",\"args\":{", static_cast<unsigned long long>(id));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr(expected));
+  EXPECT_THAT(out.str(), ::testing::Not(::testing::HasSubstr("\"args\"{")));
 }
 
 }  // namespace

@@ -145,6 +145,39 @@ inline std::string run_shell(const std::string& cmd, int& status) {
   return out;
 }
 
+/// What check_report_in_browser() found: `skip` says why it could not run.
+struct browser_check {
+  std::string skip;
+  int status = 0;
+  std::string output;
+};
+
+/// Opens an HTML report in Debian's headless chromium through playwright-core
+/// and runs tests/profiler/report_check.js on it (which prints "ok ..." or the
+/// problems). playwright-core is installed from npm into the build tree on
+/// first use, under flock: two test programs may get there at once.
+inline browser_check check_report_in_browser(const std::filesystem::path& html, const std::filesystem::path& png) {
+  browser_check r;
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    r.skip = "/usr/bin/chromium is not installed (apt-get install chromium): skipping the browser test";
+    return r;
+  }
+  const std::filesystem::path npm_dir = std::filesystem::path(TETHER_BUILD_DIR) / "npm-profiler";
+  std::filesystem::create_directories(npm_dir);
+  const std::string install = run_shell("cd " + npm_dir.string() +
+                                            " && flock .install.lock sh -c 'test -d node_modules/playwright-core || "
+                                            "npm install --no-audit --no-fund --silent playwright-core@1.65.2'",
+                                        r.status);
+  if (r.status != 0) {
+    r.output = "npm install playwright-core failed:\n" + install;
+    return r;
+  }
+  r.output = run_shell("NODE_PATH=" + (npm_dir / "node_modules").string() + " node " + TETHER_PROFILER_TEST_DIR +
+                           "/report_check.js " + html.string() + " " + png.string(),
+                       r.status);
+  return r;
+}
+
 /// A minimal resource for workloads (what a runtime's operation looks like).
 struct op : resource {
   explicit op(std::string_view type, async_id trigger = 0) { emit_init(*this, type, trigger); }

@@ -42,6 +42,16 @@ const expect = (cond, what) => { if (!cond) problems.push(what); };
   expect(bubbles === data.nodes.length, 'bubbles: ' + bubbles + ' drawn, ' + data.nodes.length + ' in the data');
   const slowRows = await count('#slowest tbody tr:not(.empty-row)');
   expect(slowRows === data.slowest.length, 'slowest rows: ' + slowRows + ' vs ' + data.slowest.length);
+  // Callbacks under a tether::trace span: a "trace id / span id" column,
+  // each row's ids in it (or blank), none without spans.
+  const spanRows = data.slowest.filter((r) => r.length > 7);
+  const heads = await page.locator('#slowest thead th').allTextContents();
+  expect(heads.includes('trace id / span id') === (spanRows.length > 0), 'span column: ' + heads.join('|'));
+  if (spanRows.length > 0) {
+    const cells = await page.locator('#slowest tbody tr td.span').allTextContents();
+    const want = data.slowest.map((r) => (r.length > 7 ? r[7] + ' / ' + r[8] : ''));
+    expect(JSON.stringify(cells) === JSON.stringify(want), 'span cells: ' + cells.slice(0, 3).join('|'));
+  }
   const pendingRows = await count('#pending tbody tr:not(.empty-row)');
   expect(pendingRows === data.pending.length, 'pending rows: ' + pendingRows + ' vs ' + data.pending.length);
   const topRows = await count('#tree > .entry > .children > .entry');
@@ -94,6 +104,6 @@ const expect = (cond, what) => { if (!cond) problems.push(what); };
   fs.rmSync(userDataDir, { recursive: true, force: true });
   if (problems.length) { console.log(problems.join('\n')); process.exit(1); }
   console.log('ok bubbles=' + bubbles + ' slowest=' + slowRows + ' pending=' + pendingRows + ' tree_roots=' + topRows +
-    ' filtered_slowest=' + filtered.slow + ' filtered_pending=' + filtered.pending + ' search_matches=' + matches +
+    ' with_span=' + spanRows.length + ' filtered_slowest=' + filtered.slow + ' filtered_pending=' + filtered.pending + ' search_matches=' + matches +
     ' load_ms=' + loadMs);
 })().catch((e) => { console.log('error: ' + (e && e.stack || e)); process.exit(1); });

@@ -3,7 +3,9 @@
 // chrome://tracing read):
 //   init      {"ph":"b","cat":"node,node.async_hooks","name":TYPE,"id":"0x..",
 //              "args":{"data":{"triggerAsyncId":T,"executionAsyncId":E}}}
-//   before    {"ph":"b","name":"TYPE_CALLBACK","id":"0x..","args":{}}
+//   before    {"ph":"b","name":"TYPE_CALLBACK","id":"0x..","args":{}}, or under
+//             a span (tether::trace linked) "args":{"trace_id":"<32 hex>",
+//             "span_id":"<16 hex>"}
 //   after     {"ph":"e","name":"TYPE_CALLBACK",...}
 //   destroy   {"ph":"e","name":TYPE,...}
 // plus what Node has no event for: promise_resolve as an async instant
@@ -81,7 +83,10 @@ class chrome_json_writer final : public trace_consumer {
         const std::string& type = it->second < types_.size() ? types_[it->second] : unknown_;
         if (e.kind == format::kind::before) {
           stack.push_back(e.id);
-          event(e, "b", type, "_CALLBACK", "{}");
+          event(e, "b", type, "_CALLBACK",
+                e.span.empty() ? std::string("{}")
+                               : "{\"trace_id\":\"" + e.span.trace_hex() + "\",\"span_id\":\"" + e.span.span_hex() +
+                                     "\"}");
         } else if (e.kind == format::kind::after) {
           if (!stack.empty() && stack.back() == e.id) {
             stack.pop_back();
@@ -97,6 +102,8 @@ class chrome_json_writer final : public trace_consumer {
         }
         break;
       }
+      case format::kind::span:
+        break;  // the reader folds span events into the `before`s
       case format::kind::lost: {
         std::string line = prefix(e.thread, e.ts);
         line += "\"ph\":\"i\",\"s\":\"t\",\"cat\":\"tether\",\"name\":\"events lost\",\"dur\":0,\"tdur\":0,"
@@ -134,7 +141,7 @@ class chrome_json_writer final : public trace_consumer {
     std::string name(type);
     name += suffix;
     append_json_string(line, name);
-    char id[40];
+    char id[64];  // 35 characters and up to 16 hex digits
     std::snprintf(id, sizeof id, ",\"dur\":0,\"tdur\":0,\"id\":\"0x%" PRIx64 "\",\"args\":", e.id);
     line += id;
     line += args;

@@ -155,11 +155,16 @@ std::string report_json(const profile_model& m) {
     row(j, first, t.id, i64{t.parent}, u64{t.node}, u64{t.type}, u64{t.thread}, t.init_ns, t.end_ns, u64{t.callbacks},
         t.callback_ns, u64{t.omitted_children});
   }
-  // slowest: [id, node, type, thread, start_ns, duration_ns, self_ns]
+  // slowest: [id, node, type, thread, start_ns, duration_ns, self_ns
+  //           (, trace_id, span_id: hex, when it ran under a span)]
   j += "],\"slowest\":[";
   first = true;
   for (const callback_record& c : m.slowest) {
     row(j, first, c.id, u64{c.node}, u64{c.type}, u64{c.thread}, c.start_ns, c.duration_ns, c.self_ns);
+    if (!c.span.empty()) {
+      j.pop_back();
+      j += ",\"" + c.span.trace_hex() + "\",\"" + c.span.span_hex() + "\"]";
+    }
   }
   // pending: [id, trigger, node, type, thread, stack, init_ns, age_ns, callbacks]
   j += "],\"pending\":[";

@@ -5,7 +5,8 @@
 //
 // What it shows (one packet sequence, events in time order):
 //   - a thread track per recorded thread: a `<TYPE>` slice from each before
-//     to its after, with async_id and trigger_id annotations; nesting is
+//     to its after, with async_id annotations (and trace_id / span_id when
+//     the callback ran under a tether::trace span); nesting is
 //     guaranteed (an after whose before was lost is skipped, an after that
 //     skips frames closes them, open slices close at the end);
 //   - per type, a group of async tracks ("lanes") holding each resource's
@@ -77,6 +78,7 @@ constexpr protozero::pbf_tag_type interned_name = 2;
 // DebugAnnotation
 constexpr protozero::pbf_tag_type annotation_name_iid = 1;
 constexpr protozero::pbf_tag_type uint_value = 3;
+constexpr protozero::pbf_tag_type string_value = 6;
 }  // namespace field
 
 enum event_type : std::uint32_t { slice_begin = 1, slice_end = 2, instant = 3, counter_event = 4 };
@@ -85,7 +87,7 @@ constexpr std::uint32_t sequence_id = 1;
 
 // Categories and annotation names, interned once in the first packet.
 enum category : std::uint64_t { cat_callback = 1, cat_lifetime = 2, cat_init = 3, cat_tether = 4 };
-enum annotation : std::uint64_t { ann_async_id = 1, ann_trigger_id = 2, ann_count = 3 };
+enum annotation : std::uint64_t { ann_async_id = 1, ann_trigger_id = 2, ann_count = 3, ann_trace_id = 4, ann_span_id = 5 };
 
 constexpr std::uint64_t process_uuid = 1;
 constexpr std::uint64_t counter_uuid = 2;
@@ -200,7 +202,8 @@ class perfetto_writer final : public trace_consumer {
           return;  // init not in the trace: nothing to name it by
         }
         stack.push_back(e.id);
-        track_event(e.ts, slice_begin, thread_track, cat_callback, it->second.type, e.id, 0, flow_step(e.id));
+        track_event(e.ts, slice_begin, thread_track, cat_callback, it->second.type, e.id, 0, flow_step(e.id),
+                    e.span.empty() ? nullptr : &e.span);
         break;
       }
       case format::kind::after: {
@@ -230,6 +233,8 @@ class perfetto_writer final : public trace_consumer {
       }
       case format::kind::promise_resolve:
         break;  // the callbacks that follow show it
+      case format::kind::span:
+        break;  // the reader folds span events into the `before`s
       case format::kind::lost: {
         protozero::pbf_writer p(trace_, field::packet);
         p.add_uint64(field::timestamp, e.ts);
@@ -351,8 +356,11 @@ class perfetto_writer final : public trace_consumer {
     }
   }
 
+  /// `span`: the callback's span (trace_id / span_id annotations, hex as
+  /// W3C spells them); their names are interned by the first packet that
+  /// uses them, so a trace without spans is what it was before spans.
   void track_event(std::uint64_t ts, event_type t, std::uint64_t track, std::uint64_t cat, std::uint32_t type,
-                   std::uint64_t id, std::uint64_t trigger, flow f) {
+                   std::uint64_t id, std::uint64_t trigger, flow f, const span_ref* span = nullptr) {
     protozero::pbf_writer p(trace_, field::packet);
     p.add_uint64(field::timestamp, ts);
     p.add_uint32(field::trusted_packet_sequence_id, sequence_id);
@@ -361,6 +369,15 @@ class perfetto_writer final : public trace_consumer {
     const std::uint64_t name_iid = first_type_iid + type;
     if (t != slice_end) {
       intern_name(p, name_iid, name_of(type));
+    }
+    if (span != nullptr && !span_names_interned_) {
+      protozero::pbf_writer interned(p, field::interned_data);
+      for (auto [iid, text] : {std::pair{ann_trace_id, "trace_id"}, std::pair{ann_span_id, "span_id"}}) {
+        protozero::pbf_writer a(interned, field::debug_annotation_names);
+        a.add_uint64(field::iid, iid);
+        a.add_string(field::interned_name, text);
+      }
+      span_names_interned_ = true;
     }
     protozero::pbf_writer te(p, field::track_event);
     te.add_uint32(field::type, t);
@@ -377,6 +394,13 @@ class perfetto_writer final : public trace_consumer {
         protozero::pbf_writer a(te, field::debug_annotations);
         a.add_uint64(field::annotation_name_iid, ann_trigger_id);
         a.add_uint64(field::uint_value, trigger);
+      }
+      if (span != nullptr) {
+        for (auto [iid, hex] : {std::pair{ann_trace_id, span->trace_hex()}, std::pair{ann_span_id, span->span_hex()}}) {
+          protozero::pbf_writer a(te, field::debug_annotations);
+          a.add_uint64(field::annotation_name_iid, iid);
+          a.add_string(field::string_value, hex);
+        }
       }
       if (f.first != 0) {
         te.add_fixed64(f.first, f.second);
@@ -433,6 +457,7 @@ class perfetto_writer final : public trace_consumer {
   std::uint64_t last_ts_ = 0;
   std::uint64_t packets_ = 0;
   bool pending_track_declared_ = false;
+  bool span_names_interned_ = false;  // trace_id / span_id annotation names
 };
 
 }  // namespace

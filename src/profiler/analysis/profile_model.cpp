@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <tuple>
 
@@ -72,6 +73,15 @@ struct frame {
   std::uint64_t start;
   std::uint64_t child_ns;
   bool known;  // its resource's init is in the trace
+  span_ref span;
+};
+
+struct span_hash {
+  std::size_t operator()(const span_ref& s) const noexcept {
+    std::uint64_t h = 0;
+    std::memcpy(&h, s.bytes.data() + 16, sizeof h);  // the span id: random already
+    return static_cast<std::size_t>(h);
+  }
 };
 
 /// A step function sampled as the maximum per bucket; buckets double in
@@ -113,6 +123,7 @@ struct profile_model::impl {
   std::vector<std::int32_t> thread_root;  // thread -> root bubble
   std::unordered_map<std::uint64_t, std::int32_t> tree_by_id;
   std::vector<callback_record> slowest_heap;  // min-heap on duration
+  std::unordered_map<span_ref, span_summary, span_hash> spans;  // at most limits.spans
 
   series total;
   std::vector<std::uint32_t> node_live;
@@ -303,7 +314,7 @@ void profile_model::on_event(const trace_event& e) {
       } else {
         ++orphan_events;
       }
-      m.stacks[e.thread].push_back(frame{e.id, e.ts, 0, known});
+      m.stacks[e.thread].push_back(frame{e.id, e.ts, 0, known, e.span});
       break;
     }
     case format::kind::after: {
@@ -340,7 +351,10 @@ void profile_model::on_event(const trace_event& e) {
             ts.callback_ns += self;
             ts.max_callback_ns = std::max(ts.max_callback_ns, duration);
             ++callbacks;
-            callback_record c{f.id, r.node, r.type, e.thread, f.start - t0, duration, self};
+            callback_record c{f.id, r.node, r.type, e.thread, f.start - t0, duration, self, f.span};
+            if (!f.span.empty()) {
+              add_to_span(f.span, f.start - t0, duration, self);
+            }
             auto longer = [](const callback_record& x, const callback_record& y) {
               return x.duration_ns > y.duration_ns;
             };
@@ -395,11 +409,30 @@ void profile_model::on_event(const trace_event& e) {
       }
       break;
     }
+    case format::kind::span:
+      break;  // the reader folds span events into the `before`s
     case format::kind::lost:
       --events;
       losses.push_back(loss_record{e.ts - t0, e.thread, e.id});
       break;
   }
+}
+
+void profile_model::add_to_span(const span_ref& span, std::uint64_t start_ns, std::uint64_t length_ns,
+                                std::uint64_t self_ns) {
+  auto& spans = impl_->spans;
+  auto it = spans.find(span);
+  if (it == spans.end()) {
+    if (spans.size() >= limits_.spans) {
+      ++spans_untracked;
+      return;
+    }
+    it = spans.emplace(span, span_summary{span, 0, 0, 0, start_ns}).first;
+  }
+  span_summary& s = it->second;
+  ++s.callbacks;
+  s.callback_ns += self_ns;
+  s.max_callback_ns = std::max(s.max_callback_ns, length_ns);
 }
 
 void profile_model::on_end(const trace_end& trace_end) {
@@ -454,6 +487,17 @@ void profile_model::on_end(const trace_end& trace_end) {
     all.resize(limits_.pending);
   }
   pending = std::move(all);
+
+  top_spans.clear();
+  for (const auto& [ref, summary] : m.spans) {
+    top_spans.push_back(summary);
+  }
+  std::sort(top_spans.begin(), top_spans.end(), [](const span_summary& a, const span_summary& b) {
+    return a.callback_ns != b.callback_ns ? a.callback_ns > b.callback_ns : a.first_ns < b.first_ns;
+  });
+  if (top_spans.size() > limits_.top_spans) {
+    top_spans.resize(limits_.top_spans);
+  }
 
   slowest = m.slowest_heap;
   std::sort(slowest.begin(), slowest.end(), [](const callback_record& a, const callback_record& b) {

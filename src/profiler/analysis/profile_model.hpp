@@ -32,6 +32,8 @@ struct model_limits {
   std::size_t pending = 200;           // pending-at-exit examples kept (oldest first)
   std::size_t timeline_buckets = 600;  // the timeline's resolution
   std::size_t timeline_nodes = 300;    // bubbles with their own timeline series
+  std::size_t spans = 100000;          // distinct spans summed (tether::trace linked)
+  std::size_t top_spans = 20;          // spans kept, most time in callbacks first
 };
 
 struct bubble {
@@ -82,6 +84,16 @@ struct callback_record {
   std::uint64_t start_ns = 0;  // relative to t0
   std::uint64_t duration_ns = 0;
   std::uint64_t self_ns = 0;
+  span_ref span;  // the span it ran under; empty: none
+};
+
+/// The callbacks that ran under one span (tether::trace linked).
+struct span_summary {
+  span_ref span;
+  std::uint64_t callbacks = 0;
+  std::uint64_t callback_ns = 0;  // self time
+  std::uint64_t max_callback_ns = 0;
+  std::uint64_t first_ns = 0;  // its first callback's start, relative to t0
 };
 
 struct pending_record {
@@ -138,6 +150,8 @@ class profile_model final : public trace_consumer {
   std::vector<type_summary> types;       // by type id
   std::vector<tree_entry> tree;
   std::vector<callback_record> slowest;  // longest first
+  std::vector<span_summary> top_spans;   // most time in callbacks first
+  std::uint64_t spans_untracked = 0;     // callbacks of spans past limits.spans
   std::vector<pending_record> pending;   // oldest first
   std::uint64_t pending_total = 0;
   std::vector<loss_record> losses;
@@ -147,6 +161,8 @@ class profile_model final : public trace_consumer {
   std::string thread_label(std::uint32_t thread) const;
 
  private:
+  void add_to_span(const span_ref& span, std::uint64_t start_ns, std::uint64_t length_ns, std::uint64_t self_ns);
+
   struct impl;
   std::unique_ptr<impl> impl_;
   model_limits limits_;

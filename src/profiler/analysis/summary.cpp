@@ -31,6 +31,26 @@ std::string mean(std::uint64_t total, std::uint64_t count) {
   return count == 0 ? std::string("-") : format_duration(total / count);
 }
 
+/// The spans whose callbacks took the most time (tether::trace linked).
+void write_top_spans(const profile_model& m, std::ostream& out) {
+  if (m.top_spans.empty()) {
+    return;
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "\n  %-32s %-16s %10s %12s %10s %10s\n", "trace id", "span id", "callbacks",
+                "in cb total", "max", "first at");
+  out << "\n  top spans by time in callbacks:" << line;
+  for (const span_summary& s : m.top_spans) {
+    std::snprintf(line, sizeof line, "  %-32s %-16s %10" PRIu64 " %12s %10s %10s\n", s.span.trace_hex().c_str(),
+                  s.span.span_hex().c_str(), s.callbacks, format_duration(s.callback_ns).c_str(),
+                  format_duration(s.max_callback_ns).c_str(), format_duration(s.first_ns).c_str());
+    out << line;
+  }
+  if (m.spans_untracked != 0) {
+    out << "  (" << m.spans_untracked << " callbacks of later spans not summed: more distinct spans than kept)\n";
+  }
+}
+
 }  // namespace
 
 void write_summary(const profile_model& m, std::ostream& out) {
@@ -89,6 +109,7 @@ void write_summary(const profile_model& m, std::ostream& out) {
   }
   out << "\n  in cb: self time inside the resource's callbacks; waiting: alive but not running (per resource, "
          "summed);\n  pending: still alive when the trace ended (" << m.pending_total << " in all)\n";
+  write_top_spans(m, out);
 }
 
 }  // namespace tether::profiler::analysis

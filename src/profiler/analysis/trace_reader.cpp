@@ -92,8 +92,32 @@ class event_merger {
   std::uint64_t last_delivered_ = 0;
 };
 
-bool decode_chunk(payload_reader& r, event_merger& merger, read_result& result) {
+/// Reads a sized kind's payload (format::first_sized_kind); a span event
+/// sets the thread's current span. False: damaged.
+bool read_sized(payload_reader& r, format::kind k, span_ref& current) {
+  const std::uint64_t n = r.u();
+  if (!r.ok || n > static_cast<std::uint64_t>(r.end - r.p)) {
+    return false;
+  }
+  if (k == format::kind::span) {
+    if (n != 0 && n != format::span_ids_size) {
+      return false;
+    }
+    current = span_ref{};
+    std::copy_n(r.p, n, current.bytes.begin());
+  }
+  r.p += n;  // a kind this reader does not know: skipped
+  return true;
+}
+
+bool decode_chunk(payload_reader& r, event_merger& merger, read_result& result, std::vector<span_ref>& spans) {
   const auto thread = static_cast<std::uint32_t>(r.u());
+  if (thread >= spans.size()) {
+    if (thread > (1u << 24)) {
+      return false;  // not a thread index a recorder could have given
+    }
+    spans.resize(thread + 1);
+  }
   std::uint64_t ts = r.u();
   const std::uint64_t count = r.u();
   std::uint64_t prev_id = 0;
@@ -104,6 +128,12 @@ bool decode_chunk(payload_reader& r, event_merger& merger, read_result& result) 
     ts += head >> format::kind_bits;
     e.ts = ts;
     const auto k = static_cast<std::uint8_t>(head & ((1u << format::kind_bits) - 1));
+    if (k >= format::first_sized_kind) {
+      if (!read_sized(r, static_cast<format::kind>(k), spans[thread])) {
+        return false;
+      }
+      continue;
+    }
     if (k > static_cast<std::uint8_t>(format::kind::lost)) {
       return false;
     }
@@ -115,7 +145,9 @@ bool decode_chunk(payload_reader& r, event_merger& merger, read_result& result) 
       e.id = prev_id + static_cast<std::uint64_t>(format::unzigzag(r.u()));
       prev_id = e.id;
       ++result.events;
-      if (e.kind == format::kind::init) {
+      if (e.kind == format::kind::before) {
+        e.span = spans[thread];
+      } else if (e.kind == format::kind::init) {
         e.trigger = e.id - static_cast<std::uint64_t>(format::unzigzag(r.u()));
         e.type = static_cast<std::uint32_t>(r.u());
         e.stack = static_cast<std::uint32_t>(r.u());
@@ -158,6 +190,7 @@ read_result read_trace(const std::string& path, trace_consumer& consumer, const 
   event_merger merger(consumer, result);
   trace_end end;
   bool saw_info = false;
+  std::vector<span_ref> spans;  // by thread: the span of its next callbacks
 
   // Records are read through a buffer refilled 4 MB at a time.
   std::vector<unsigned char> buf;
@@ -236,7 +269,7 @@ read_result read_trace(const std::string& path, trace_consumer& consumer, const 
         break;
       }
       case format::tag::chunk:
-        if (!decode_chunk(r, merger, result)) {
+        if (!decode_chunk(r, merger, result, spans)) {
           throw trace_error(path + ": damaged event chunk at byte " + std::to_string(consumed - length));
         }
         break;

@@ -5,6 +5,8 @@
 // writer cycle at a time, and event_merger (trace_reader.cpp) reorders within
 // that window only.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -38,6 +40,32 @@ struct thread_info {
   std::string name;
 };
 
+/// The span a callback ran under (when tether::trace was linked): W3C trace
+/// id and span id as raw bytes; all zero: none.
+struct span_ref {
+  std::array<std::uint8_t, format::span_ids_size> bytes{};
+
+  bool empty() const noexcept {
+    return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+  }
+  /// 32 lowercase hex digits, as traceparent spells it.
+  std::string trace_hex() const { return hex(0, 16); }
+  /// 16 lowercase hex digits.
+  std::string span_hex() const { return hex(16, 8); }
+  friend bool operator==(const span_ref&, const span_ref&) = default;
+
+ private:
+  std::string hex(std::size_t from, std::size_t n) const {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    for (std::size_t i = from; i < from + n; ++i) {
+      s += digits[bytes[i] >> 4];
+      s += digits[bytes[i] & 15];
+    }
+    return s;
+  }
+};
+
 struct trace_event {
   std::uint64_t ts = 0;  // CLOCK_MONOTONIC ns
   std::uint64_t id = 0;  // for `lost`: the number of events dropped there
@@ -46,6 +74,7 @@ struct trace_event {
   std::uint32_t stack = 0;     // init only; 0 = none
   std::uint32_t thread = 0;
   format::kind kind = format::kind::init;
+  span_ref span;               // before only: the span this callback runs under
 };
 
 struct trace_end {

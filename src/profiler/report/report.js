@@ -394,6 +394,14 @@
   function cell(tr, text, cls) { tr.append(el('td', cls ? { class: cls } : {}, text)); }
   function swatch(type) { const s = el('span', { class: 'swatch' }); s.style.background = COLORS[category(typeName(type))]; return s; }
 
+  // Rows carry [.., trace_id, span_id] when the callback ran under a
+  // tether::trace span: then the table gets a span column.
+  const withSpans = data.slowest.some((r) => r.length > 7);
+  if (withSpans) {
+    const th = el('th', {}, 'trace id / span id');
+    $('slowest').querySelector('thead tr').append(th);
+  }
+
   function renderTables() {
     const slow = data.slowest.filter((r) => inSelection(r[1]));
     const tb = $('slowest').querySelector('tbody');
@@ -408,9 +416,10 @@
       cell(tr, fmtDur(r[5]), 'num');
       cell(tr, fmtDur(r[6]), 'num');
       cell(tr, pathOf(r[1]), 'path');
+      if (withSpans) cell(tr, r.length > 7 ? r[7] + ' / ' + r[8] : '', 'span');
       tb.append(tr);
     });
-    if (slow.length === 0) tb.append(emptyRow(8, meta.callbacks === 0 ? 'No callback ran.' : 'None in this selection.'));
+    if (slow.length === 0) tb.append(emptyRow(withSpans ? 9 : 8, meta.callbacks === 0 ? 'No callback ran.' : 'None in this selection.'));
     $('slowest-count').textContent = '(' + fmtCount(slow.length) + ' of the ' + fmtCount(data.slowest.length) + ' slowest)';
 
     const pend = data.pending.filter((r) => inSelection(r[2]));
