@@ -7,33 +7,6 @@
 
 namespace tether::detail {
 
-void immediate_list::push_back(immediate_node* n) noexcept {
-  n->next = nullptr;
-  n->prev = tail_;
-  (tail_ != nullptr ? tail_->next : head_) = n;
-  tail_ = n;
-}
-
-void immediate_list::remove(immediate_node* n) noexcept {
-  (n->prev != nullptr ? n->prev->next : head_) = n->next;
-  (n->next != nullptr ? n->next->prev : tail_) = n->prev;
-  n->next = n->prev = nullptr;
-}
-
-void immediate_list::splice_front(immediate_list& other) noexcept {
-  if (other.head_ == nullptr) {
-    return;
-  }
-  if (head_ == nullptr) {
-    tail_ = other.tail_;
-  } else {
-    other.tail_->next = head_;
-    head_->prev = other.tail_;
-  }
-  head_ = other.head_;
-  other.head_ = other.tail_ = nullptr;
-}
-
 immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
   immediate_node* n = immediate_pool_->acquire();
   n->fn = std::move(fn);
@@ -42,9 +15,8 @@ immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
   n->handles = 0;
   n->refed = true;
   n->queued = true;
-  n->in_batch = false;
   emit_init(*n, "Immediate");
-  immediates_.push_back(n);
+  immediates_.push_back(*n);
   ++refed_immediates_;
   update_immediate_ref();
   return n;
@@ -58,15 +30,14 @@ void loop_core::run_immediates() {
   if (immediates_.empty() || stopping_) {
     return;
   }
-  // Take the whole queue: immediates scheduled from here on go to the next
-  // turn. If an uncaught exception stops the loop, the rest goes back to the
-  // front so the next run() carries on in order.
-  batch_.splice_front(immediates_);
-  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
-    n->in_batch = true;
-  }
-  while (immediate_node* n = batch_.front()) {
-    unlink_immediate(*n);
+  // Run those queued until now: immediates scheduled from here on are queued
+  // behind batch_last_, for the next turn. If an uncaught exception stops the
+  // loop, the rest simply stay at the front, so the next run() carries on in
+  // order. No per-node bookkeeping: a turn costs what its immediates do.
+  batch_last_ = immediates_.back();
+  while (batch_last_ != nullptr) {
+    immediate_node* n = immediates_.front();
+    unlink_immediate(*n);  // the last of the batch: clears batch_last_
     invoke_in_scope(*n, n->fn);
     finish_immediate(*n);
     drain();
@@ -74,17 +45,18 @@ void loop_core::run_immediates() {
       break;
     }
   }
-  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
-    n->in_batch = false;
-  }
-  immediates_.splice_front(batch_);
+  batch_last_ = nullptr;
   update_immediate_ref();
 }
 
 void loop_core::unlink_immediate(immediate_node& n) noexcept {
-  (n.in_batch ? batch_ : immediates_).remove(&n);
+  if (&n == batch_last_) {
+    // The batch now ends at the one before (null: n was its first left, so
+    // the batch is over); n may be cleared by a callback of this batch.
+    batch_last_ = immediates_.prev(n);
+  }
+  immediates_.erase(n);
   n.queued = false;
-  n.in_batch = false;
   if (n.refed) {
     --refed_immediates_;
   }
