@@ -7,9 +7,15 @@
 
 namespace tether::detail {
 
-immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
+immediate_node* loop_core::start_immediate(void (*construct)(unique_function<void()>&, void*),
+                                           void* f) {
   immediate_node* n = immediate_pool_->acquire();
-  n->fn = std::move(fn);
+  try {
+    construct(n->fn, f);
+  } catch (...) {
+    immediate_pool_->recycle(n);  // not scheduled: no init, nothing to undo
+    throw;
+  }
   n->loop = this;
   n->pool = immediate_pool_;
   n->handles = 0;
@@ -18,7 +24,7 @@ immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
   emit_init(*n, "Immediate");
   immediates_.push_back(*n);
   ++refed_immediates_;
-  update_immediate_ref();
+  start_idle();
   return n;
 }
 
@@ -98,12 +104,22 @@ void loop_core::set_immediate_ref(immediate_node& n, bool refed) noexcept {
 }
 
 // The idle handle keeps the loop alive and the poll phase from blocking while
-// ref'd immediates wait (Node's ToggleImmediateRef).
+// ref'd immediates wait (Node's ToggleImmediateRef). idle_active_ mirrors its
+// state, so the common case (a chain: one immediate queues the next while
+// the handle is already running) costs a branch, not a call into libuv.
 void loop_core::update_immediate_ref() noexcept {
   if (refed_immediates_ > 0) {
-    uv_idle_start(&idle_handle_, &loop_core::on_idle);
-  } else {
+    start_idle();
+  } else if (idle_active_) {
     uv_idle_stop(&idle_handle_);
+    idle_active_ = false;
+  }
+}
+
+void loop_core::start_idle() noexcept {
+  if (!idle_active_) {
+    uv_idle_start(&idle_handle_, &loop_core::on_idle);
+    idle_active_ = true;
   }
 }
 
@@ -137,8 +153,8 @@ void release(immediate_node* n) noexcept {
   }
 }
 
-immediate start_immediate(loop_core& loop, unique_function<void()> fn) {
-  return immediate(loop.start_immediate(std::move(fn)));
+immediate start_immediate(loop_core& loop, construct_callback construct, void* f) {
+  return immediate(loop.start_immediate(construct, f));
 }
 
 }  // namespace tether::detail

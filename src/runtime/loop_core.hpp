@@ -97,7 +97,9 @@ class loop_core {
   void refresh_timer(timer_node& t) noexcept;
   void set_timer_ref(timer_node& t, bool refed) noexcept;
 
-  immediate_node* start_immediate(unique_function<void()> fn);
+  /// A new immediate whose callback `construct(slot, f)` builds in place
+  /// (timers.hpp's set_immediate).
+  immediate_node* start_immediate(void (*construct)(unique_function<void()>&, void*), void* f);
   void clear_immediate(immediate_node& n) noexcept;
   void set_immediate_ref(immediate_node& n, bool refed) noexcept;
 
@@ -224,6 +226,7 @@ class loop_core {
   void arm_timer() noexcept;
   void finish_timer(timer_node& t) noexcept;
   void update_immediate_ref() noexcept;
+  void start_idle() noexcept;
   void unlink_immediate(immediate_node& n) noexcept;
   void finish_immediate(immediate_node& n) noexcept;
   void drop_pending_work() noexcept;
