@@ -41,8 +41,7 @@ void loop_core::run_immediates() {
   // loop, the rest simply stay at the front, so the next run() carries on in
   // order. No per-node bookkeeping: a turn costs what its immediates do.
   batch_last_ = immediates_.back();
-  while (batch_last_ != nullptr) {
-    immediate_node* n = immediates_.front();
+  while (immediate_node* n = batch_last_ != nullptr ? immediates_.front() : nullptr) {
     unlink_immediate(*n);  // the last of the batch: clears batch_last_
     invoke_in_scope(*n, n->fn);
     finish_immediate(*n);

@@ -41,14 +41,13 @@ class node_pool {
 
   /// Takes the node back (unlinked); `n` must have been reset by its owner.
   void recycle(Node* n) noexcept {
-    --outstanding_;
-    if (!orphaned_ && free_count_ < max_free) {
+    if (!orphaned_ && free_count_ < max_free) [[likely]] {
       free_.push_front(*n);  // LIFO: the next acquire gets the warmest node
       ++free_count_;
-    } else {
-      std::unique_ptr<Node>{n}.reset();
+      --outstanding_;
+      return;
     }
-    delete_if_done();
+    free_node(n);
   }
 
   /// The loop is gone: free the pool as soon as no node is checked out.
@@ -64,6 +63,13 @@ class node_pool {
   // Enough for bursts (a million timers come back to the allocator), small
   // enough not to pin memory after one.
   static constexpr std::size_t max_free = 4096;
+
+  // Out of line, so that recycle()'s common path saves no registers.
+  [[gnu::noinline]] void free_node(Node* n) noexcept {
+    --outstanding_;
+    std::unique_ptr<Node>{n}.reset();
+    delete_if_done();
+  }
 
   void free_all() noexcept {
     while (Node* n = free_.pop_front()) {

@@ -23,7 +23,9 @@ std::uint64_t timer_lists::insert(timer_node& t, std::uint64_t start) {
 }
 
 void timer_lists::pop_front(timer_list& l) noexcept {
-  l.timers.pop_front()->list = nullptr;
+  if (timer_node* t = l.timers.pop_front()) {
+    t->list = nullptr;
+  }
 }
 
 void timer_lists::remove(timer_node& t) noexcept {

@@ -176,7 +176,9 @@ class intrusive_list {
 #endif
   }
 
-  static T* owner(hook* h) noexcept { return static_cast<T*>(h); }
+  // Through a reference: a pointer static_cast would test for null first,
+  // and `h` is never null here.
+  static T* owner(hook* h) noexcept { return &static_cast<T&>(*h); }
   static hook& hook_of(T& n) noexcept { return n; }
   static const hook& hook_of(const T& n) noexcept { return n; }
 
