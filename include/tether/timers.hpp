@@ -3,6 +3,8 @@
 // functions, as tracked "Timeout" and "Immediate" resources.
 
 #include <chrono>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <tether/async_hooks.hpp>
@@ -81,7 +83,25 @@ class immediate {
 namespace detail {
 timeout start_timer(loop_core& loop, unique_function<void()> fn, std::chrono::milliseconds delay,
                     bool repeat);
-immediate start_immediate(loop_core& loop, unique_function<void()> fn);
+
+/// Builds a callback in `slot` from the callable at `f`: set_immediate()
+/// constructs its callback once, in the node that runs it, instead of moving
+/// a unique_function through each layer (each move is an indirect call).
+using construct_callback = void (*)(unique_function<void()>& slot, void* f);
+
+template <class F>
+void construct_from(unique_function<void()>& slot, void* f) {
+  auto& src = *static_cast<std::remove_reference_t<F>*>(f);
+  if constexpr (std::is_same_v<std::remove_cvref_t<F>, unique_function<void()>>) {
+    slot = std::forward<F>(src);
+  } else {
+    slot.emplace(std::forward<F>(src));
+  }
+}
+
+/// `construct(slot, f)` runs once, before anything else is set up (if it
+/// throws, nothing was scheduled).
+immediate start_immediate(loop_core& loop, construct_callback construct, void* f);
 }  // namespace detail
 
 /// Runs `f` once after `delay` (at least 1 ms, as in Node) in the timers
@@ -112,8 +132,12 @@ void clear_interval(timeout& t);
 /// on the following turn.
 template <class F>
 immediate set_immediate(F&& f) {
-  return detail::start_immediate(detail::current_core(),
-                                 detail::unique_function<void()>(std::forward<F>(f)));
+  if constexpr (std::is_function_v<std::remove_reference_t<F>>) {
+    return set_immediate(&f);  // a function: its pointer is the callable
+  } else {
+    return detail::start_immediate(detail::current_core(), &detail::construct_from<F>,
+                                   const_cast<void*>(static_cast<const void*>(std::addressof(f))));
+  }
 }
 
 /// Cancels the immediate (its `destroy` fires, with no before/after).

@@ -125,14 +125,14 @@ void loop_core::push_tick(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
   emit_init(*t, "TickObject");
-  ticks_.push(t);
+  ticks_.push_back(*t);
 }
 
 void loop_core::push_microtask(unique_function<void()> fn) {
   task_node* t = task_pool_->acquire();
   t->fn = std::move(fn);
   emit_init(*t, "Microtask");
-  microtasks_.push(t);
+  microtasks_.push_back(*t);
 }
 
 // Node's processTicksAndRejections: every tick, then every microtask, until
@@ -147,14 +147,14 @@ void loop_core::drain() noexcept {
   }
   do {
     while (!stopping_) {
-      task_node* t = ticks_.pop();
+      task_node* t = ticks_.pop_front();
       if (t == nullptr) {
         break;
       }
       run_task(*t);
     }
     while (!stopping_) {
-      task_node* t = microtasks_.pop();
+      task_node* t = microtasks_.pop_front();
       if (t == nullptr) {
         break;
       }
@@ -169,7 +169,7 @@ void loop_core::push_raw_reaction(resource& target, const raw_reaction& r) {
   task_node* t = task_pool_->acquire();
   t->target = &target;
   t->raw = r;
-  microtasks_.push(t);
+  microtasks_.push_back(*t);
 }
 
 void loop_core::run_task(task_node& t) noexcept {
@@ -206,12 +206,12 @@ void loop_core::discard_task(task_node& t) noexcept {
 void loop_core::drop_pending_work() noexcept {
   // Work that never ran still gets its destroy, so every init is balanced.
   for (task_queue* q : {&ticks_, &microtasks_}) {
-    while (task_node* t = q->pop()) {
+    while (task_node* t = q->pop_front()) {
       discard_task(*t);
     }
   }
   while (timer_list* l = timers_.earliest()) {
-    clear_timer(*l->head);
+    clear_timer(*l->timers.front());
   }
   while (!immediates_.empty()) {
     clear_immediate(*immediates_.front());
@@ -219,29 +219,16 @@ void loop_core::drop_pending_work() noexcept {
   drop_rejections();
 }
 
-void loop_core::add_handle_owner(handle_owner& o) noexcept {
-  o.prev_owner = nullptr;
-  o.next_owner = owners_;
-  if (owners_ != nullptr) {
-    owners_->prev_owner = &o;
-  }
-  owners_ = &o;
-}
+void loop_core::add_handle_owner(handle_owner& o) noexcept { owners_.push_front(o); }
 
-void loop_core::remove_handle_owner(handle_owner& o) noexcept {
-  (o.prev_owner != nullptr ? o.prev_owner->next_owner : owners_) = o.next_owner;
-  if (o.next_owner != nullptr) {
-    o.next_owner->prev_owner = o.prev_owner;
-  }
-  o.prev_owner = o.next_owner = nullptr;
-}
+void loop_core::remove_handle_owner(handle_owner& o) noexcept { owners_.erase(o); }
 
 // Sockets and servers still open: each closes its handle (and unregisters);
 // their close callbacks run in close_handles()' uv_run, running no user code.
 void loop_core::close_owned_handles() noexcept {
-  while (handle_owner* o = owners_) {
+  while (handle_owner* o = owners_.front()) {
     o->close_on_teardown();
-    if (owners_ == o) {  // it did not unregister: do not spin
+    if (owners_.front() == o) {  // it did not unregister: do not spin
       remove_handle_owner(*o);
     }
   }

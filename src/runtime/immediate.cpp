@@ -7,46 +7,24 @@
 
 namespace tether::detail {
 
-void immediate_list::push_back(immediate_node* n) noexcept {
-  n->next = nullptr;
-  n->prev = tail_;
-  (tail_ != nullptr ? tail_->next : head_) = n;
-  tail_ = n;
-}
-
-void immediate_list::remove(immediate_node* n) noexcept {
-  (n->prev != nullptr ? n->prev->next : head_) = n->next;
-  (n->next != nullptr ? n->next->prev : tail_) = n->prev;
-  n->next = n->prev = nullptr;
-}
-
-void immediate_list::splice_front(immediate_list& other) noexcept {
-  if (other.head_ == nullptr) {
-    return;
-  }
-  if (head_ == nullptr) {
-    tail_ = other.tail_;
-  } else {
-    other.tail_->next = head_;
-    head_->prev = other.tail_;
-  }
-  head_ = other.head_;
-  other.head_ = other.tail_ = nullptr;
-}
-
-immediate_node* loop_core::start_immediate(unique_function<void()> fn) {
+immediate_node* loop_core::start_immediate(void (*construct)(unique_function<void()>&, void*),
+                                           void* f) {
   immediate_node* n = immediate_pool_->acquire();
-  n->fn = std::move(fn);
+  try {
+    construct(n->fn, f);
+  } catch (...) {
+    immediate_pool_->recycle(n);  // not scheduled: no init, nothing to undo
+    throw;
+  }
   n->loop = this;
   n->pool = immediate_pool_;
   n->handles = 0;
   n->refed = true;
   n->queued = true;
-  n->in_batch = false;
   emit_init(*n, "Immediate");
-  immediates_.push_back(n);
+  immediates_.push_back(*n);
   ++refed_immediates_;
-  update_immediate_ref();
+  start_idle();
   return n;
 }
 
@@ -58,15 +36,13 @@ void loop_core::run_immediates() {
   if (immediates_.empty() || stopping_) {
     return;
   }
-  // Take the whole queue: immediates scheduled from here on go to the next
-  // turn. If an uncaught exception stops the loop, the rest goes back to the
-  // front so the next run() carries on in order.
-  batch_.splice_front(immediates_);
-  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
-    n->in_batch = true;
-  }
-  while (immediate_node* n = batch_.front()) {
-    unlink_immediate(*n);
+  // Run those queued until now: immediates scheduled from here on are queued
+  // behind batch_last_, for the next turn. If an uncaught exception stops the
+  // loop, the rest simply stay at the front, so the next run() carries on in
+  // order. No per-node bookkeeping: a turn costs what its immediates do.
+  batch_last_ = immediates_.back();
+  while (immediate_node* n = batch_last_ != nullptr ? immediates_.front() : nullptr) {
+    unlink_immediate(*n);  // the last of the batch: clears batch_last_
     invoke_in_scope(*n, n->fn);
     finish_immediate(*n);
     drain();
@@ -74,17 +50,18 @@ void loop_core::run_immediates() {
       break;
     }
   }
-  for (immediate_node* n = batch_.front(); n != nullptr; n = n->next) {
-    n->in_batch = false;
-  }
-  immediates_.splice_front(batch_);
+  batch_last_ = nullptr;
   update_immediate_ref();
 }
 
 void loop_core::unlink_immediate(immediate_node& n) noexcept {
-  (n.in_batch ? batch_ : immediates_).remove(&n);
+  if (&n == batch_last_) {
+    // The batch now ends at the one before (null: n was its first left, so
+    // the batch is over); n may be cleared by a callback of this batch.
+    batch_last_ = immediates_.prev(n);
+  }
+  immediates_.erase(n);
   n.queued = false;
-  n.in_batch = false;
   if (n.refed) {
     --refed_immediates_;
   }
@@ -126,12 +103,22 @@ void loop_core::set_immediate_ref(immediate_node& n, bool refed) noexcept {
 }
 
 // The idle handle keeps the loop alive and the poll phase from blocking while
-// ref'd immediates wait (Node's ToggleImmediateRef).
+// ref'd immediates wait (Node's ToggleImmediateRef). idle_active_ mirrors its
+// state, so the common case (a chain: one immediate queues the next while
+// the handle is already running) costs a branch, not a call into libuv.
 void loop_core::update_immediate_ref() noexcept {
   if (refed_immediates_ > 0) {
-    uv_idle_start(&idle_handle_, &loop_core::on_idle);
-  } else {
+    start_idle();
+  } else if (idle_active_) {
     uv_idle_stop(&idle_handle_);
+    idle_active_ = false;
+  }
+}
+
+void loop_core::start_idle() noexcept {
+  if (!idle_active_) {
+    uv_idle_start(&idle_handle_, &loop_core::on_idle);
+    idle_active_ = true;
   }
 }
 
@@ -165,8 +152,8 @@ void release(immediate_node* n) noexcept {
   }
 }
 
-immediate start_immediate(loop_core& loop, unique_function<void()> fn) {
-  return immediate(loop.start_immediate(std::move(fn)));
+immediate start_immediate(loop_core& loop, construct_callback construct, void* f) {
+  return immediate(loop.start_immediate(construct, f));
 }
 
 }  // namespace tether::detail

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include <tether/detail/intrusive_list.hpp>
 #include <tether/detail/unique_function.hpp>
 #include <tether/integration.hpp>
 
@@ -39,75 +40,35 @@ struct raw_reaction {
 /// A next_tick or queue_microtask callback: one resource, one run. A promise
 /// reaction is a task that runs in another resource's scope (`target`, the
 /// derived promise, as V8 does) and is not a resource of its own.
-struct task_node final : resource {
+/// Its hook links it into a task queue, or into the pool's free list.
+struct task_node final : resource, list_hook<> {
   unique_function<void()> fn;
-  task_node* next = nullptr;
   resource* target = nullptr;
   raw_reaction raw{};  // set only for push_raw_reaction
 };
 
-/// A FIFO of task nodes linked through `next`.
-class task_queue {
- public:
-  bool empty() const noexcept { return head_ == nullptr; }
-  void push(task_node* n) noexcept {
-    n->next = nullptr;
-    (tail_ != nullptr ? tail_->next : head_) = n;
-    tail_ = n;
-  }
-  task_node* pop() noexcept {
-    task_node* n = head_;
-    if (n != nullptr) {
-      head_ = n->next;
-      if (head_ == nullptr) {
-        tail_ = nullptr;
-      }
-    }
-    return n;
-  }
+/// A FIFO of tick or microtask nodes.
+using task_queue = intrusive_list<task_node>;
 
- private:
-  task_node* head_ = nullptr;
-  task_node* tail_ = nullptr;
-};
-
-struct immediate_node final : resource {
+/// Its hook links it into the loop's queue (clear_immediate unlinks in O(1)),
+/// or into the pool's free list.
+struct immediate_node final : resource, list_hook<> {
   unique_function<void()> fn;
   loop_core* loop = nullptr;  // null once it has run or been cleared
   node_pool<immediate_node>* pool = nullptr;
-  immediate_node* prev = nullptr;
-  immediate_node* next = nullptr;
   std::uint32_t handles = 0;
-  bool queued = false;    // waiting to run: not yet run or cleared
-  bool in_batch = false;  // in the batch the check phase is running now
+  bool queued = false;  // waiting to run: not yet run or cleared
   bool refed = true;
-};
-
-/// A doubly linked list of immediates (clear_immediate unlinks in O(1)).
-class immediate_list {
- public:
-  bool empty() const noexcept { return head_ == nullptr; }
-  immediate_node* front() const noexcept { return head_; }
-  void push_back(immediate_node* n) noexcept;
-  void remove(immediate_node* n) noexcept;
-  /// Moves every node of `other` in front of this list's.
-  void splice_front(immediate_list& other) noexcept;
-
- private:
-  immediate_node* head_ = nullptr;
-  immediate_node* tail_ = nullptr;
 };
 
 /// Something outside the loop that owns a libuv handle (a TCP socket or
 /// server, src/runtime/net/): registered while its handle is open, so that
 /// the loop's destructor can uv_close() it before waiting for libuv's close
 /// callbacks (an open, active handle would keep that wait going forever).
-struct handle_owner {
+struct handle_owner : list_hook<handle_owner> {
   /// Called once by the loop's destructor (closing() is true): must uv_close
   /// the handle and remove_handle_owner(*this).
   virtual void close_on_teardown() noexcept = 0;
-  handle_owner* prev_owner = nullptr;
-  handle_owner* next_owner = nullptr;
 
  protected:
   ~handle_owner() = default;
@@ -136,7 +97,9 @@ class loop_core {
   void refresh_timer(timer_node& t) noexcept;
   void set_timer_ref(timer_node& t, bool refed) noexcept;
 
-  immediate_node* start_immediate(unique_function<void()> fn);
+  /// A new immediate whose callback `construct(slot, f)` builds in place
+  /// (timers.hpp's set_immediate).
+  immediate_node* start_immediate(void (*construct)(unique_function<void()>&, void*), void* f);
   void clear_immediate(immediate_node& n) noexcept;
   void set_immediate_ref(immediate_node& n, bool refed) noexcept;
 
@@ -263,6 +226,7 @@ class loop_core {
   void arm_timer() noexcept;
   void finish_timer(timer_node& t) noexcept;
   void update_immediate_ref() noexcept;
+  void start_idle() noexcept;
   void unlink_immediate(immediate_node& n) noexcept;
   void finish_immediate(immediate_node& n) noexcept;
   void drop_pending_work() noexcept;
@@ -287,11 +251,15 @@ class loop_core {
   std::size_t refed_timers_ = 0;
   node_pool<timer_node>* timer_pool_;
 
-  handle_owner* owners_ = nullptr;  // doubly linked through prev_owner/next_owner
+  intrusive_list<handle_owner, handle_owner> owners_;
 
-  immediate_list immediates_;  // for the next check phase
-  immediate_list batch_;       // being run by this check phase
+  // Immediates in the order they run. While the check phase runs, the ones
+  // it took end at batch_last_ (null: not running); those queued meanwhile
+  // follow it, for the next turn.
+  intrusive_list<immediate_node> immediates_;
+  immediate_node* batch_last_ = nullptr;
   std::size_t refed_immediates_ = 0;
+  bool idle_active_ = false;  // idle_handle_ started (skips uv_idle_start/stop)
   node_pool<immediate_node>* immediate_pool_;
 
   std::function<void(std::exception_ptr)> uncaught_handler_;

@@ -6,10 +6,15 @@
 // A pool outlives its loop while nodes are still checked out (a user may hold
 // a `timeout` handle after the loop is gone): the loop calls orphan(), and
 // the last node returned then frees the pool.
+//
+// The free list is the nodes themselves, linked through the hook that queues
+// them while in use (Node must derive from list_hook<>): taking and returning
+// a node is a few pointer writes, and returning one cannot fail.
 
 #include <cstddef>
 #include <memory>
-#include <vector>
+
+#include <tether/detail/intrusive_list.hpp>
 
 namespace tether::detail {
 
@@ -18,36 +23,37 @@ class node_pool {
  public:
   static node_pool* create() { return std::make_unique<node_pool>().release(); }
 
+  node_pool() noexcept = default;
+  node_pool(const node_pool&) = delete;
+  node_pool& operator=(const node_pool&) = delete;
+  ~node_pool() { free_all(); }
+
   Node* acquire() {
-    Node* n = nullptr;
-    if (free_.empty()) {
+    Node* n = free_.pop_front();
+    if (n == nullptr) {
       n = std::make_unique<Node>().release();
     } else {
-      n = free_.back().release();
-      free_.pop_back();
+      --free_count_;
     }
     ++outstanding_;
     return n;
   }
 
-  /// Takes the node back; `n` must have been reset by its owner.
+  /// Takes the node back (unlinked); `n` must have been reset by its owner.
   void recycle(Node* n) noexcept {
-    std::unique_ptr<Node> owned(n);
-    --outstanding_;
-    if (!orphaned_ && free_.size() < max_free) {
-      try {
-        free_.push_back(std::move(owned));
-      } catch (...) {
-        // Out of memory growing the free list: the node is just freed.
-      }
+    if (!orphaned_ && free_count_ < max_free) [[likely]] {
+      free_.push_front(*n);  // LIFO: the next acquire gets the warmest node
+      ++free_count_;
+      --outstanding_;
+      return;
     }
-    delete_if_done();
+    free_node(n);
   }
 
   /// The loop is gone: free the pool as soon as no node is checked out.
   void orphan() noexcept {
     orphaned_ = true;
-    free_.clear();
+    free_all();
     delete_if_done();
   }
 
@@ -58,13 +64,28 @@ class node_pool {
   // enough not to pin memory after one.
   static constexpr std::size_t max_free = 4096;
 
+  // Out of line, so that recycle()'s common path saves no registers.
+  [[gnu::noinline]] void free_node(Node* n) noexcept {
+    --outstanding_;
+    std::unique_ptr<Node>{n}.reset();
+    delete_if_done();
+  }
+
+  void free_all() noexcept {
+    while (Node* n = free_.pop_front()) {
+      std::unique_ptr<Node>{n}.reset();
+    }
+    free_count_ = 0;
+  }
+
   void delete_if_done() noexcept {
     if (orphaned_ && outstanding_ == 0) {
       std::unique_ptr<node_pool>(this).reset();
     }
   }
 
-  std::vector<std::unique_ptr<Node>> free_;
+  intrusive_list<Node> free_;
+  std::size_t free_count_ = 0;
   std::size_t outstanding_ = 0;
   bool orphaned_ = false;
 };

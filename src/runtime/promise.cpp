@@ -88,8 +88,7 @@ namespace {
 enum : std::uint8_t { work_none, work_destroy, work_dead, work_abandon };
 
 struct work_queue {
-  promise_base* head = nullptr;
-  promise_base* tail = nullptr;
+  intrusive_list<promise_base, reclaim_tag> items;
   bool active = false;
 };
 constinit thread_local work_queue tls_work{};
@@ -103,12 +102,10 @@ void do_work(promise_base& p, std::uint8_t kind) noexcept {
       break;
     case work_dead: {
       // p can never settle: nothing waiting on it will ever run.
-      reaction* r = std::exchange(p.head, nullptr);
-      p.tail = nullptr;
-      while (r != nullptr) {
-        reaction* next = std::exchange(r->next, nullptr);
+      // Each is unlinked before its call, the rest stay in `reactions` (so an
+      // awaiter going away meanwhile still finds and unlinks its node).
+      while (reaction* r = p.reactions.pop_front()) {
         r->ops->dead(*r);
-        r = next;
       }
       release(&p);  // taken by promise_dead
       break;
@@ -124,19 +121,12 @@ void do_work(promise_base& p, std::uint8_t kind) noexcept {
 
 void enqueue_work(work_queue& q, promise_base& p, std::uint8_t kind) noexcept {
   p.work = kind;
-  p.next_work = nullptr;
-  (q.tail != nullptr ? q.tail->next_work : q.head) = &p;
-  q.tail = &p;
+  q.items.push_back(p);
 }
 
 // Runs what the first item queued, until nothing is left (q.active is set).
 void drain_work(work_queue& q) noexcept {
-  while (promise_base* n = q.head) {
-    q.head = n->next_work;
-    if (q.head == nullptr) {
-      q.tail = nullptr;
-    }
-    n->next_work = nullptr;
+  while (promise_base* n = q.items.pop_front()) {
     do_work(*n, std::exchange(n->work, work_none));
   }
 }
@@ -172,7 +162,7 @@ void destroy_promise(promise_base& p) noexcept {
 }
 
 void promise_dead(promise_base& p) noexcept {
-  if (p.head == nullptr) {
+  if (p.reactions.empty()) {
     return;  // nothing waits on it (yet; attach() checks for deadness)
   }
   add_ref(p);
@@ -194,18 +184,14 @@ void track_unhandled(promise_base& p) noexcept {
 }  // namespace
 
 void settle_slow(promise_base& p) noexcept {
-  reaction* r = std::exchange(p.head, nullptr);
-  p.tail = nullptr;
-  if (r == nullptr) {
+  if (p.reactions.empty()) {
     if (p.status == promise_status::rejected && !p.handled) {
       track_unhandled(p);
     }
     return;
   }
-  while (r != nullptr) {
-    reaction* next = std::exchange(r->next, nullptr);
+  while (reaction* r = p.reactions.pop_front()) {  // as in do_work's work_dead
     r->ops->settled(*r, p);
-    r = next;
   }
 }
 
@@ -216,27 +202,11 @@ void attach(promise_base& p, reaction& r) noexcept {
   } else if (p.settlers == 0) {
     r.ops->dead(r);
   } else {
-    r.next = nullptr;
-    (p.tail != nullptr ? p.tail->next : p.head) = &r;
-    p.tail = &r;
+    p.reactions.push_back(r);
   }
 }
 
 namespace {
-
-void unlink(promise_base& p, reaction& r) noexcept {
-  reaction* prev = nullptr;
-  for (reaction* it = p.head; it != nullptr; prev = it, it = it->next) {
-    if (it == &r) {
-      (prev != nullptr ? prev->next : p.head) = r.next;
-      if (p.tail == &r) {
-        p.tail = prev;
-      }
-      r.next = nullptr;
-      return;
-    }
-  }
-}
 
 // Promise jobs go through loop_core::push_raw_reaction: a function pointer
 // runs inside the target's callback_scope, `done` after the scope has closed
@@ -336,9 +306,9 @@ bool find_awaiter(const resource& r, await_link& out) noexcept {
     return false;
   }
   const auto& p = static_cast<const promise_base&>(r);
-  for (const reaction* n = p.head; n != nullptr; n = n->next) {
-    if (n->ops == &await_ops) {
-      const auto& node = static_cast<const await_node&>(*n);
+  for (const reaction& n : p.reactions) {
+    if (n.ops == &await_ops) {
+      const auto& node = static_cast<const await_node&>(n);
       if (node.owner != nullptr) {
         out.awaiter = node.owner;
         out.resume_address = node.resume_address;
@@ -411,7 +381,9 @@ void await_on(promise_base* awaited, await_node& n) {
 
 void await_node_cleanup(await_node& n, promise_base& awaited) noexcept {
   if (awaited.status == promise_status::pending) {
-    unlink(awaited, n);
+    if (intrusive_list<reaction>::linked(n)) {  // not yet given up as dead
+      awaited.reactions.erase(n);
+    }
     if (auto* fa = static_cast<foreign_await*>(n.foreign)) {
       free_foreign(fa);  // never scheduled
       return;

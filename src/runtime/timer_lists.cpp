@@ -18,28 +18,21 @@ std::uint64_t timer_lists::insert(timer_node& t, std::uint64_t start) {
   }
   timer_list& l = *slot;
   t.list = &l;
-  t.next = nullptr;
-  t.prev = l.tail;
-  (l.tail != nullptr ? l.tail->next : l.head) = &t;
-  l.tail = &t;
+  l.timers.push_back(t);
   return created;
 }
 
 void timer_lists::pop_front(timer_list& l) noexcept {
-  timer_node* t = l.head;
-  l.head = t->next;
-  (l.head != nullptr ? l.head->prev : l.tail) = nullptr;
-  t->next = t->prev = nullptr;
-  t->list = nullptr;
+  if (timer_node* t = l.timers.pop_front()) {
+    t->list = nullptr;
+  }
 }
 
 void timer_lists::remove(timer_node& t) noexcept {
   timer_list& l = *t.list;
-  (t.prev != nullptr ? t.prev->next : l.head) = t.next;
-  (t.next != nullptr ? t.next->prev : l.tail) = t.prev;
-  t.next = t.prev = nullptr;
+  l.timers.erase(t);
   t.list = nullptr;
-  if (l.head == nullptr && &l != busy) {
+  if (l.timers.empty() && &l != busy) {
     erase(l);
   }
 }

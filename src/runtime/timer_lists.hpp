@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <tether/detail/intrusive_list.hpp>
 #include <tether/detail/unique_function.hpp>
 #include <tether/resource.hpp>
 
@@ -20,12 +21,11 @@ namespace tether::detail {
 class loop_core;
 struct timer_list;
 
-struct timer_node final : resource {
+/// Its hook links it into its duration's list, or into the pool's free list.
+struct timer_node final : resource, list_hook<> {
   unique_function<void()> fn;
   loop_core* loop = nullptr;
   node_pool<timer_node>* pool = nullptr;
-  timer_node* prev = nullptr;
-  timer_node* next = nullptr;
   timer_list* list = nullptr;    // non-null while scheduled
   std::uint64_t start = 0;       // loop time (ms) when the countdown began
   std::uint64_t duration = 1;    // ms, at least 1 (Node)
@@ -41,8 +41,7 @@ struct timer_list {
   std::uint64_t expiry = 0;
   std::uint64_t seq = 0;  // breaks expiry ties: older lists first, as Node's list ids
   std::size_t heap_index = 0;
-  timer_node* head = nullptr;
-  timer_node* tail = nullptr;
+  intrusive_list<timer_node> timers;  // in expiry order
 };
 
 class timer_lists {

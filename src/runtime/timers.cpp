@@ -88,7 +88,7 @@ void loop_core::run_timers() {
 bool loop_core::run_timer_list(timer_list& l, std::uint64_t now) {
   timers_.busy = &l;
   bool due_left = false;
-  while (timer_node* t = l.head) {
+  while (timer_node* t = l.timers.front()) {
     // start > now: added during this run with a fresh start (fresh_now).
     if (t->start > now || now - t->start < l.duration) {
       // The rest of this list is not due yet: it sorts by its new expiry.
@@ -116,7 +116,7 @@ bool loop_core::run_timer_list(timer_list& l, std::uint64_t now) {
     }
   }
   timers_.busy = nullptr;
-  if (!due_left && l.head == nullptr) {
+  if (!due_left && l.timers.empty()) {
     timers_.erase(l);
   }
   return !stopping_;

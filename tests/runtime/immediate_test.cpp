@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <utility>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,60 @@ TEST_F(Immediate, ClearImmediateFromAnEarlierImmediateOfTheSameTurn) {
   EXPECT_THAT(log(), ElementsAre(init("Immediate", a, top()), init("Immediate", b, top()),
                                  init("Immediate", c, top()), before(a), "first", destroy(b),
                                  after(a), destroy(a), before(c), "third", after(c), destroy(c)));
+}
+
+// The turn ends at the last immediate queued before it began; clearing that
+// one from an earlier callback must end the turn at the one before it, not
+// run what was queued for the next turn (a timer due meanwhile runs first).
+TEST_F(Immediate, ClearingTheLastOfTheTurnEndsTheTurnBeforeIt) {
+  std::vector<std::string> order;
+  immediate last;
+  set_immediate([&] {
+    order.push_back("i1");
+    set_timeout([&] { order.push_back("t1ms"); }, 1ms);
+    const auto until = std::chrono::steady_clock::now() + 5ms;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    set_immediate([&] { order.push_back("next turn"); });
+  });
+  set_immediate([&] {
+    order.push_back("i2");
+    clear_immediate(last);
+  });
+  last = set_immediate([&] { order.push_back("cleared ran"); });
+  loop().run();
+  EXPECT_THAT(order, ElementsAre("i1", "i2", "t1ms", "next turn"));
+}
+
+// The callback is built in its node before anything is scheduled: a copy
+// that throws leaves no resource, no node and nothing to run.
+TEST_F(Immediate, ACallbackWhoseCopyThrowsSchedulesNothing) {
+  struct throws_on_copy {
+    throws_on_copy() = default;
+    throws_on_copy(const throws_on_copy&) { throw std::runtime_error("copy"); }
+    void operator()() const {}
+  };
+  const throws_on_copy f;
+  EXPECT_THROW(set_immediate(f), std::runtime_error);
+  EXPECT_TRUE(log().empty());
+  bool ran = false;
+  set_immediate([&] { ran = true; });  // the node went back to the pool intact
+  EXPECT_EQ(loop().run(), 0);
+  EXPECT_TRUE(ran);
+}
+
+// set_immediate takes a plain function and an existing unique_function too.
+TEST_F(Immediate, FunctionsAndUniqueFunctionsAreCallbacks) {
+  static int calls = 0;
+  calls = 0;
+  struct fn {
+    static void bump() { ++calls; }
+  };
+  set_immediate(fn::bump);
+  set_immediate(&fn::bump);
+  set_immediate(tether::detail::unique_function<void()>([] { ++calls; }));
+  loop().run();
+  EXPECT_EQ(calls, 3);
 }
 
 TEST_F(Immediate, ClearImmediateOfTheNextTurnFromAnImmediate) {

@@ -36,6 +36,7 @@
 #include <tether/async_hooks.hpp>
 #include <tether/detail/diagnostics.hpp>
 #include <tether/detail/hook_dispatch.hpp>
+#include <tether/detail/intrusive_list.hpp>
 #include <tether/detail/thread_state.hpp>
 #include <tether/integration.hpp>
 #include <tether/resource.hpp>
@@ -129,20 +130,21 @@ struct reaction_ops {
   void (*dropped)(reaction& self) noexcept;
 };
 
-struct reaction {
+/// Linked into its source's `reactions` while it waits (unlinked in O(1)
+/// when the awaiter goes away first).
+struct reaction : list_hook<> {
   const reaction_ops* ops = nullptr;
-  reaction* next = nullptr;
 };
 
-struct promise_base : resource {
+struct reclaim_tag;  // promise_base's hook: the reclamation trampoline's queue
+
+struct promise_base : resource, list_hook<reclaim_tag> {
   promise_base() noexcept = default;
   promise_base(const promise_base&) = delete;
   promise_base& operator=(const promise_base&) = delete;
 
   void (*destroy_fn)(promise_base*) noexcept = nullptr;  // frees the state (or coroutine frame)
-  reaction* head = nullptr;
-  reaction* tail = nullptr;
-  promise_base* next_work = nullptr;  // reclamation trampoline queue
+  intrusive_list<reaction> reactions;  // waiting, in attach order
   std::exception_ptr error;           // when rejected
   std::uint32_t refs = 0;
   std::uint32_t settlers = 0;
@@ -216,7 +218,7 @@ inline void settle(promise_base& p, promise_status s) noexcept {
   p.status = s;
   p.locked = true;
   emit_promise_resolve(p);
-  if (p.head != nullptr || (s == promise_status::rejected && !p.handled)) {
+  if (!p.reactions.empty() || (s == promise_status::rejected && !p.handled)) {
     settle_slow(p);
   }
 }
