@@ -111,12 +111,26 @@ foreach(TETHER_PC_LAYER IN LISTS tether_package_layers)
       list(APPEND cflags "-D${define}")
     endif()
   endforeach()
+  # Link options a layer's users need (tether::trace's and tether::profiler's
+  # --undefined anchors, which keep their self-registering objects in a
+  # static link).
+  get_target_property(link_options ${target} INTERFACE_LINK_OPTIONS)
+  foreach(option IN LISTS link_options)
+    if(option MATCHES "^LINKER:(.+)$")
+      list(APPEND libs "-Wl,${CMAKE_MATCH_1}")
+    elseif(option AND NOT option MATCHES "\\$<")
+      list(APPEND libs "${option}")
+    endif()
+  endforeach()
   get_target_property(deps ${target} INTERFACE_LINK_LIBRARIES)
   if(NOT deps)
     set(deps "")
   endif()
   foreach(dep IN LISTS deps)
     string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" dep "${dep}")
+    if(dep MATCHES "^\\$<BUILD_INTERFACE:")
+      continue()  # needed to build the layer only (a header-only library)
+    endif()
     # Imported targets are scoped to the directory that found them (a
     # layer's src/<layer>/): find <Package>::<name> again here.
     if(NOT TARGET "${dep}" AND NOT dep MATCHES "^(tether|PkgConfig|Threads)::"

@@ -132,7 +132,7 @@ function(pkg_config out)
   set(${out} "${flags}" PARENT_SCOPE)
 endfunction()
 
-set(pc_programs core main.cpp runtime runtime_main.cpp http http_main.cpp)
+set(pc_programs core main.cpp runtime runtime_main.cpp http http_main.cpp profiler profiler_main.cpp)
 set(built 0)
 while(pc_programs)
   list(POP_FRONT pc_programs layer source)
@@ -153,7 +153,19 @@ while(pc_programs)
   run_step("build ${source} with pkg-config --cflags --libs tether-${layer}"
     "${TETHER_CXX_COMPILER}" -std=c++20 ${extra_flags}
     "${TETHER_CONSUMER_SOURCE_DIR}/${source}" ${flags} -o "${exe}")
-  run_step("run the pkg-config-built ${layer} program" "${exe}")
+  if(layer STREQUAL "profiler")
+    # Its Libs must carry the link option that keeps the autostart object.
+    set(trace "${TETHER_CONSUMER_BINARY_DIR}/pkg_config.tether")
+    file(REMOVE "${trace}")
+    run_step("run the pkg-config-built profiler program with TETHER_PROFILE set"
+      "${CMAKE_COMMAND}" -E env "TETHER_PROFILE=${trace}" "${exe}")
+    if(NOT EXISTS "${trace}")
+      message(FATAL_ERROR "package test: the pkg-config-built profiler program did not record "
+                          "(tether-profiler.pc lost the autostart link option?): no ${trace}")
+    endif()
+  else()
+    run_step("run the pkg-config-built ${layer} program" "${exe}")
+  endif()
   math(EXPR built "${built} + 1")
 endwhile()
 # --static must give a working link line too (the layers are static archives).
