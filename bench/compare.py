@@ -194,6 +194,12 @@ RUNTIME_ROWS = [
         "TimerBatch/no_hook", floor=TIMER_FLOOR_1MS,
         target=at_most_times(1.03, TIMER_FLOOR_1MS, "raw libuv, 1 ms")),
     Row("then() on a settled promise (derived PROMISE + reaction + loop.run)", "ThenChain"),
+    # perf_hooks (bench/runtime/perf_hooks_bench.cpp, bench/node/runtime_perf_hooks.js)
+    Row("performance::mark (timeline cleared every 65536)", "Mark", target=at_most_ns(100)),
+    Row("histogram record", "HistogramRecord", target=at_most_ns(10)),
+    Row("chain of immediates, event-loop delay monitor enabled", "ImmediateChainDelayMonitor",
+        floor=IMMEDIATE_FLOOR,
+        target=at_most_times(1.02, "ImmediateChain/no_hook", "no monitor")),
 ]
 
 # --- running ----------------------------------------------------------------------

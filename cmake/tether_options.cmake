@@ -19,9 +19,10 @@ option(TETHER_WITH_RUNTIME "Build tether::runtime (libuv event loop)" ON)
 include(CMakeDependentOption)
 cmake_dependent_option(TETHER_WITH_HTTP "Build tether::http (HTTP/1.1 on the runtime)" ON
   "TETHER_WITH_RUNTIME" OFF)
+option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace (async stack traces; libdw, libunwind)" ON)
+option(TETHER_WITH_PROFILER "Build tether::profiler and the tether-prof tool" ON)
 # tether::asio (standalone Asio) and tether::boost_asio (Boost.Asio); needs
 # libasio-dev and libboost-dev.
 option(TETHER_WITH_ASIO "Build tether::asio and tether::boost_asio (Asio handler tracking)" ON)
-# Still to come:
-#   option(TETHER_WITH_PROFILER    "Build tether::profiler"        ON)
-#   option(TETHER_WITH_STACK_TRACE "Build tether::stack_trace"     ON)
+cmake_dependent_option(TETHER_WITH_TRACE "Build tether::trace (W3C context, spans, OTLP)" ON
+  "TETHER_WITH_HTTP" OFF)

@@ -13,7 +13,6 @@ packages=(
   libgmock-dev
   libbenchmark-dev
   libuv1-dev          # tether::runtime
-  libhttp-parser-dev  # tether::http (until llhttp replaces it)
   node-llhttp         # tether::http: llhttp's C sources (Node's parser)
   wrk                 # make bench: the HTTP benchmark
   nginx-light         # make bench: the HTTP benchmark's raw-speed anchor
@@ -36,6 +35,10 @@ packages=(
 # somewhere other than Debian's package, so check the command, not the package.
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs)
+fi
+# npm installs playwright-core into build/ for the profiler's browser test.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
 fi
 
 missing=()

@@ -7,6 +7,9 @@
 //                    async_local_storage that the handler reads back, and
 //                    one counting hook (init/before/after/destroy/
 //                    promise_resolve) is enabled
+//         stack_traces - plain, with tether::stack_trace capturing a
+//                    creation stack at every init (when the build has it)
+// GET /big answers 256 MiB, 64 KiB per awaited write (bench/http/attack.py).
 // Prints "listening <port>" once ready; runs until SIGTERM/SIGINT.
 
 #include <signal.h>
@@ -23,6 +26,9 @@
 #include <tether/async_local_storage.hpp>
 #include <tether/event_loop.hpp>
 #include <tether/http.hpp>
+#if TETHER_HTTP_SERVER_STACK_TRACES
+#include <tether/stack_trace.hpp>
+#endif
 
 namespace {
 
@@ -42,6 +48,16 @@ tether::promise<void> respond(tether::http::response& res, std::uint64_t id) {
   return res.end("hello " + std::to_string(id) + "\n");
 }
 
+// GET /big: 256 MiB written 64 KiB at a time, each write awaited (what
+// bench/http/attack.py's slow reader asks for).
+tether::promise<void> big(tether::http::response& res) {
+  const std::string piece(64 * 1024, 'x');
+  for (int i = 0; i < 4096; ++i) {
+    co_await res.write(piece);
+  }
+  co_await res.end();
+}
+
 void on_signal(int) {
   char line[96];
   const int n = std::snprintf(line, sizeof line, "tether_http_server: %llu requests, %llu hook events\n",
@@ -56,9 +72,18 @@ void on_signal(int) {
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
   const std::string_view mode = argc > 2 ? argv[2] : "plain";
-  if (mode != "plain" && mode != "context") {
-    std::fprintf(stderr, "tether_http_server: unknown mode '%s' (plain or context)\n", argv[2]);
+  if (mode != "plain" && mode != "context" && mode != "stack_traces") {
+    std::fprintf(stderr, "tether_http_server: unknown mode '%s' (plain, context or stack_traces)\n",
+                 argv[2]);
     return 2;
+  }
+  if (mode == "stack_traces") {
+#if TETHER_HTTP_SERVER_STACK_TRACES
+    tether::set_stack_trace_options({});
+#else
+    std::fprintf(stderr, "tether_http_server: built without tether::stack_trace\n");
+    return 2;
+#endif
   }
   ::signal(SIGTERM, on_signal);
   ::signal(SIGINT, on_signal);
@@ -74,13 +99,15 @@ int main(int argc, char** argv) {
   tether::http::handler handler;
   if (mode == "context") {
     counter.enable();
-    handler = [](tether::http::request&, tether::http::response& res) {
-      return context.run(request_context{++requests}, [&res] {
-        return respond(res, context.get_store()->request_id);
+    handler = [](tether::http::request& req, tether::http::response& res) {
+      return context.run(request_context{++requests}, [&req, &res] {
+        return req.path() == "/big" ? big(res) : respond(res, context.get_store()->request_id);
       });
     };
   } else {
-    handler = [](tether::http::request&, tether::http::response& res) { return respond(res, ++requests); };
+    handler = [](tether::http::request& req, tether::http::response& res) {
+      return req.path() == "/big" ? big(res) : respond(res, ++requests);
+    };
   }
 
   tether::event_loop loop;

@@ -7,6 +7,7 @@
 //         context  - middleware puts {requestId} into an AsyncLocalStorage
 //                    the handler reads back, plus one counting async hook
 //                    (init/before/after/destroy/promiseResolve)
+// GET /big answers 256 MiB (bench/http/attack.py).
 // Prints "listening <port>" once ready; runs until killed.
 
 const http = require('http');
@@ -35,9 +36,29 @@ function respond(res, id) {
   res.end(body);
 }
 
+// GET /big: 256 MiB written 64 KiB at a time, waiting for 'drain' whenever
+// write() returns false (bench/http/attack.py's slow reader).
+function big(res) {
+  const piece = Buffer.alloc(64 * 1024, 'x');
+  let left = 4096;
+  const more = () => {
+    while (left > 0) {
+      --left;
+      if (!res.write(piece)) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    res.end();
+  };
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+  more();
+}
+
 const handler = mode === 'context'
-  ? (req, res) => als.run({ requestId: ++nextId }, () => respond(res, als.getStore().requestId))
-  : (req, res) => respond(res, ++nextId);
+  ? (req, res) => als.run({ requestId: ++nextId },
+      () => (req.url === '/big' ? big(res) : respond(res, als.getStore().requestId)))
+  : (req, res) => (req.url === '/big' ? big(res) : respond(res, ++nextId));
 
 const server = http.createServer(handler);
 server.keepAliveTimeout = 60000;

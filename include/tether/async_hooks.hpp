@@ -52,7 +52,14 @@ class async_hook {
   ~async_hook();
 
   /// Idempotent. Throws usage_error on a moved-from hook.
-  async_hook& enable();
+  async_hook& enable() &;
+  /// On a temporary (Node's `createHook({...}).enable()`): enables the hook
+  /// and hands it back, so `auto hook = tether::create_hook({...}).enable();`
+  /// keeps it. Discarding the result would destroy (and so disable) the hook
+  /// at the end of the statement: compilers warn, and -Werror rejects it.
+  [[nodiscard("a discarded hook is destroyed, and so disabled, at the ';': "
+              "keep it (auto hook = tether::create_hook({...}).enable();)")]]
+  async_hook enable() &&;
   /// Idempotent.
   async_hook& disable();
   bool enabled() const noexcept;
@@ -63,8 +70,11 @@ class async_hook {
   detail::hook_entry* entry_ = nullptr;
 };
 
-/// Registers `callbacks` as a new, disabled hook.
-[[nodiscard]] async_hook create_hook(hook_callbacks callbacks);
+/// Registers `callbacks` as a new, disabled hook. Keep the result: the hook
+/// lives (and can be enabled) only as long as the returned handle.
+[[nodiscard("the hook lives only as long as the returned handle: "
+            "auto hook = tether::create_hook({...}).enable();")]]
+async_hook create_hook(hook_callbacks callbacks);
 
 struct async_resource_options {
   async_id trigger_async_id = 0;  // 0: execution_async_id() at construction

@@ -1,5 +1,6 @@
 #pragma once
-// tether::debug(...): Node's process._rawDebug. Safe inside hook callbacks.
+// tether::debug(...): Node's process._rawDebug, and tether::debug_to(fd, ...):
+// Node's fs.writeSync(fd, util.format(...)). Safe inside hook callbacks.
 
 #include <concepts>
 #include <cstdint>
@@ -42,7 +43,22 @@ struct debug_arg {
   char c_ = 0;
 };
 
-void debug_write_args(const debug_arg* const* args, std::size_t count) noexcept;
+/// Writes the line to `fd`; true when all of it was written.
+bool debug_write_args(int fd, const debug_arg* const* args, std::size_t count) noexcept;
+
+template <class... A>
+bool debug_write(int fd, const A&... args) noexcept {
+  if constexpr (sizeof...(A) == 0) {
+    return debug_write_args(fd, nullptr, 0);
+  } else {
+    const debug_arg converted[] = {debug_arg(args)...};
+    const debug_arg* pointers[sizeof...(A)];
+    for (std::size_t i = 0; i < sizeof...(A); ++i) {
+      pointers[i] = &converted[i];
+    }
+    return debug_write_args(fd, pointers, sizeof...(A));
+  }
+}
 
 }  // namespace detail
 
@@ -50,21 +66,25 @@ void debug_write_args(const debug_arg* const* args, std::size_t count) noexcept;
 /// newline, with one write(2) per 4 KiB and no heap allocation. It creates no
 /// async resource and takes no lock, so it is safe inside hook callbacks (where
 /// ordinary logging could recurse). Accepts strings, characters, integers,
-/// floating-point numbers, booleans and pointers.
+/// floating-point numbers, booleans and pointers. Write errors are ignored.
 ///
 ///   tether::debug("init", id, type, "trigger", trigger);
 template <class... A>
 void debug(const A&... args) noexcept {
-  if constexpr (sizeof...(A) == 0) {
-    detail::debug_write_args(nullptr, 0);
-  } else {
-    const detail::debug_arg converted[] = {detail::debug_arg(args)...};
-    const detail::debug_arg* pointers[sizeof...(A)];
-    for (std::size_t i = 0; i < sizeof...(A); ++i) {
-      pointers[i] = &converted[i];
-    }
-    detail::debug_write_args(pointers, sizeof...(A));
-  }
+  (void)detail::debug_write(2, args...);
+}
+
+/// debug(), to the file descriptor `fd` instead of stderr: Node's
+/// fs.writeSync(fd, ...) from a hook (fd 1 for stdout, a log file's fd, a
+/// pipe). The same line, buffer and guarantees; a descriptor that is
+/// non-blocking and full is waited for (poll), as a synchronous write must.
+/// Returns true when the whole line was written, false on an error (a closed
+/// or invalid fd, EPIPE...), leaving errno set. The caller owns `fd`.
+///
+///   tether::debug_to(log_fd, "destroy", id);
+template <class... A>
+bool debug_to(int fd, const A&... args) noexcept {
+  return detail::debug_write(fd, args...);
 }
 
 }  // namespace tether

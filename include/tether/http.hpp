@@ -34,9 +34,14 @@
 //   an Expect other than 100-continue                            -> 417
 //   an HTTP major version other than 1                           -> 505
 //   head not complete within headers_timeout                     -> 408
+//   request (head and body) not complete within request_timeout  -> 408
+//   CONNECT with no on_connect handler                           -> 405
 //   a handler that throws (or whose promise rejects)             -> 500 for
 //   that request only, if its response had not started; the server goes on.
 // A keep-alive connection idle for keep_alive_timeout is closed silently.
+// Memory per connection is bounded whatever the client does: reading stops
+// while its unsent output is at high_water_mark, and write() waits for its
+// turn (docs/http.md, "Backpressure"); buffered_bytes() shows it.
 //
 // Loop-thread only. Destroying a server handle closes it (see close()).
 //
@@ -56,6 +61,7 @@
 #include <tether/async_hooks.hpp>
 #include <tether/detail/unique_function.hpp>
 #include <tether/http_headers.hpp>
+#include <tether/net.hpp>
 #include <tether/promise.hpp>
 
 namespace tether::http {
@@ -102,8 +108,9 @@ class request {
 
   /// The whole body. Sends "100 Continue" first if the client asked for it.
   /// Rejects with http::error: 413 over the body limit, 400 on bad chunk
-  /// framing (the connection answers those itself), 0 if the client went
-  /// away first. Each call yields the whole body (a copy).
+  /// framing, 408 when it is late (request_timeout; the connection answers
+  /// those itself), 0 if the client went away first. Each call yields the
+  /// whole body (a copy).
   [[nodiscard]] promise<std::string> body();
 
  private:
@@ -137,11 +144,16 @@ class response {
   bool finished() const noexcept;
 
   /// Sends a piece of the body (the head first, if not yet sent). Resolves
-  /// at once, or when the socket drained below its high-water mark if this
-  /// response is the one on the wire. Throws usage_error after end(). On a
-  /// closed connection the data is dropped (and it resolves).
+  /// when the response may write more: it is the one on the wire (not
+  /// waiting behind an earlier pipelined response) and the socket is below
+  /// server_options::high_water_mark (Node's write() returning false, then
+  /// 'drain'); at once in the usual case. Awaiting it is what keeps a slow
+  /// client from making the server hold a large body. Throws usage_error
+  /// after end(). On a closed connection the data is dropped (and it
+  /// resolves).
   [[nodiscard]] promise<void> write(std::string chunk);
-  /// Sends `body` (if any) and ends the response. A second end() does nothing.
+  /// Sends `body` (if any) and ends the response; resolves at once (the
+  /// body is held until it can be written). A second end() does nothing.
   [[nodiscard]] promise<void> end(std::string body = {});
 
  private:
@@ -157,6 +169,15 @@ class response {
 /// not started, else the connection is closed after what was sent.
 using handler = tether::detail::unique_function<promise<void>(request&, response&)>;
 
+/// A CONNECT or Upgrade handler (Node's 'connect' and 'upgrade' events): the
+/// request (valid until the promise settles), the connection's socket, now
+/// the handler's to read and write (it sends the "HTTP/1.1 101" or "200"
+/// answer itself), and the bytes the client sent after the request's head
+/// (the new protocol's first bytes; often empty). The socket keeps its
+/// TCPWRAP; the server no longer counts, times or closes it.
+using upgrade_handler =
+    tether::detail::unique_function<promise<void>(request&, net::socket, std::string)>;
+
 struct server_options {
   /// Request line + header block, in bytes (Node's maxHeaderSize).
   std::size_t max_header_size = 16 * 1024;
@@ -168,12 +189,30 @@ struct server_options {
   /// An idle keep-alive connection is closed after this (Node's
   /// keepAliveTimeout).
   std::chrono::milliseconds keep_alive_timeout{5'000};
+  /// From the first byte of a request to its last, head and body (Node's
+  /// requestTimeout); 408 and close on expiry. 0: none; else at least
+  /// headers_timeout.
+  std::chrono::milliseconds request_timeout{300'000};
   /// Requests parsed and not yet answered on one connection before parsing
   /// waits (pipelining backpressure).
   std::size_t max_pipelined = 32;
+  /// A connection stops reading while the output it holds (responses
+  /// waiting behind an earlier one + the socket's unsent writes) is at this
+  /// many bytes, and a write() waits until the socket is below it (Node's
+  /// highWaterMark).
+  std::size_t high_water_mark = 16 * 1024;
+  /// Requests served on one connection before it closes (Node's
+  /// maxRequestsPerSocket); 0: unlimited.
+  std::size_t max_requests_per_socket = 0;
+  /// Open connections at most (Node's server.maxConnections): one more is
+  /// closed as soon as it is accepted. 0: unlimited.
+  std::size_t max_connections = 0;
   /// HTTP/1.1 requests must carry exactly one Host (Node 20's requireHostHeader).
   bool require_host_header = true;
   int backlog = 511;
+  /// false: this server's requests skip the process's http::instrumentation
+  /// (tracing): a health endpoint, or an OTLP receiver in the same process.
+  bool instrumented = true;
 };
 
 /// An HTTP server (Node's http.Server). Move-only; destroying it closes it.
@@ -194,8 +233,21 @@ class server {
   std::uint16_t port() const;
   /// The TCPSERVERWRAP's id.
   async_id id() const noexcept;
-  /// Open connections.
+  /// Open connections (not counting sockets handed to an upgrade handler).
   std::size_t connections() const noexcept;
+  /// Bytes the connections hold in memory now: output not yet handed to
+  /// the kernel (responses waiting their turn, the sockets' write queues)
+  /// and input received but not parsed. What backpressure bounds.
+  std::size_t buffered_bytes() const noexcept;
+  /// Hands requests that ask to switch protocols (an Upgrade header with
+  /// "Connection: upgrade") to `h` with the socket (Node's 'upgrade'
+  /// event); without one they go to the request handler as any request.
+  /// For connections accepted from now on.
+  server& on_upgrade(upgrade_handler h);
+  /// Hands CONNECT requests to `h` with the socket (Node's 'connect'
+  /// event); without one, CONNECT is answered 405. For connections
+  /// accepted from now on.
+  server& on_connect(upgrade_handler h);
   /// Stops listening and closes idle connections; busy ones close once
   /// their in-flight responses are sent (Node's server.close()). Idempotent.
   void close() noexcept;
@@ -239,6 +291,10 @@ struct fetch_options {
   /// request, with "Connection: close".
   agent* pool = nullptr;
   std::uint64_t max_body_size = UINT64_MAX;
+  /// From the call to the last byte of the answer; on expiry the connection
+  /// is closed and the promise rejects with uv_error ETIMEDOUT. 0: none
+  /// (Node's default).
+  std::chrono::milliseconds timeout{0};
 };
 
 /// Sends one request and reads the whole response. `url` is
@@ -252,5 +308,32 @@ struct fetch_options {
 [[nodiscard]] promise<client_response> fetch(std::string url, fetch_options options);
 [[nodiscard]] promise<client_response> fetch(std::string method, std::string url,
                                              std::string body = {}, http::headers headers = {});
+
+/// The seam through which a tracing layer (tether::trace installs one when
+/// it is linked) sees every HTTP exchange of the process: every request a
+/// server started after set_instrumentation() serves, and every fetch().
+/// Not for application code: wrap your handler instead.
+class instrumentation {
+ public:
+  /// fetch() without instrumentation.
+  using send_function = promise<client_response> (*)(std::string url, fetch_options options);
+
+  /// Serves one request: must call next(req, res) exactly once (in the
+  /// context it chooses) and return a promise that settles after next's.
+  virtual promise<void> serve(request& req, response& res, handler& next) = 0;
+  /// Makes one request: may change `options` (its headers, say), must call
+  /// send(url, options) exactly once and return a promise that settles
+  /// with its result (or after it).
+  virtual promise<client_response> fetch(std::string url, fetch_options options,
+                                         send_function send) = 0;
+
+ protected:
+  ~instrumentation() = default;
+};
+
+/// Installs `i` (null removes it) and returns the previous one. `i` must
+/// outlive every server started and every fetch made while it is installed:
+/// a static object. Thread-safe; a relaxed load per fetch and per listen().
+instrumentation* set_instrumentation(instrumentation* i) noexcept;
 
 }  // namespace tether::http

@@ -22,10 +22,12 @@
 //   GETADDRINFOREQWRAP connect() to a host name trigger: the TCPWRAP
 //   TCPCONNECTWRAP  connect()                   trigger: the TCPWRAP;
 //                                               connect() settles in its scope
-//   WRITEWRAP       each write()                trigger: the socket
+//   WRITEWRAP       write() the kernel did not  trigger: the socket
+//                   take whole at once
 //   SHUTDOWNWRAP    end()                       trigger: the socket
 // accept()/on_connection settle in the server's scope, read() in the
-// socket's, write() in its WRITEWRAP's, end() in its SHUTDOWNWRAP's. Every
+// socket's, write() in its WRITEWRAP's (a callback for a write taken at
+// once in a TickObject's), end() in its SHUTDOWNWRAP's. Every
 // init gets exactly one destroy: a request's right after its callback, a
 // socket's or server's when libuv's close callback has run.
 //
@@ -43,11 +45,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <tether/async_hooks.hpp>
 #include <tether/detail/unique_function.hpp>
 #include <tether/promise.hpp>
+
+struct uv_tcp_s;
+using uv_tcp_t = uv_tcp_s;  // the same type as libuv's typedef; <uv.h> not needed here
 
 namespace tether {
 namespace detail {
@@ -98,10 +104,12 @@ class socket {
   /// and pauses (uv_read_stop) while a chunk waits for a reader, so a peer
   /// that sends faster than we read is held back by TCP.
   [[nodiscard]] promise<std::string> read();
-  /// Queues `data` (one WRITEWRAP, trigger = the socket); resolves when
-  /// libuv has handed all of it to the kernel. Rejects with uv_error
-  /// ("write", EPIPE, ECONNRESET, ECANCELED if closed first). Throws
-  /// usage_error after end().
+  /// Writes `data`, as Node: what the kernel takes at once is written
+  /// inside this call (uv_try_write; the promise is then already resolved,
+  /// and no resource is created), the rest is queued in one WRITEWRAP
+  /// (trigger = the socket). Resolves when libuv has handed all of it to the
+  /// kernel. Rejects with uv_error ("write", EPIPE, ECONNRESET, ECANCELED if
+  /// closed first). Throws usage_error after end().
   [[nodiscard]] promise<void> write(std::string data);
   /// Half-close: after the pending writes, shutdown (SHUTDOWNWRAP, trigger =
   /// the socket) sends FIN. Reading stays possible. A second end() throws
@@ -111,6 +119,21 @@ class socket {
   /// Callback forms (Node-style): the same operations; `cb` runs in the
   /// same scope as the promise form settles in.
   void read(detail::unique_function<void(std::error_code, std::string)> cb);
+
+  /// Flowing mode (Node's 'data' events), for protocol parsers: reading
+  /// starts, and `cb` runs inside the socket's scope for every chunk
+  /// received (at most 64 KiB), with a view valid only during the call (no
+  /// copy, no allocation per read), then once with an empty view at the
+  /// end: `ec` empty for the peer's FIN, else the read error. Never called
+  /// after close(). While it is set, read() throws usage_error;
+  /// on_data(nullptr) returns to read() (reading paused until then). `cb` may
+  /// pause, replace or clear itself, or close the socket.
+  void on_data(detail::unique_function<void(std::error_code, std::string_view)> cb);
+  /// Flowing mode: stops reading (uv_read_stop) so that TCP holds the peer
+  /// back, until resume(). No-op outside flowing mode.
+  void pause() noexcept;
+  void resume();
+  bool is_paused() const noexcept;
   void write(std::string data, detail::unique_function<void(std::error_code)> cb);
   void end(detail::unique_function<void(std::error_code)> cb);
 
@@ -121,7 +144,8 @@ class socket {
   /// True until close() (or the handle's destruction).
   bool is_open() const noexcept;
 
-  /// Bytes written with write() whose completion has not run yet.
+  /// Bytes of write()s the kernel did not take at once whose completion has
+  /// not run yet.
   std::size_t buffered_amount() const noexcept;
   /// buffered_amount() >= high_water_mark (Node: write() returned false).
   bool needs_drain() const noexcept;
@@ -140,6 +164,10 @@ class socket {
   /// Throws uv_error ("getsockname"/"getpeername") on a closed socket.
   address local_address() const;
   address remote_address() const;
+  /// The libuv handle, for what tether does not wrap (uv_fileno, then
+  /// getsockopt/setsockopt); null for an empty or closed socket. Reading,
+  /// writing or closing through it bypasses tether: don't.
+  uv_tcp_t* native_handle() const noexcept;
 
   /// Not API: takes over a state with no other owner.
   explicit socket(detail::tcp_socket_state* s) noexcept;
@@ -172,18 +200,21 @@ class server {
   address local_address() const;
 
   /// The next accepted connection, in arrival order. Its TCPWRAP's init
-  /// (trigger = the server) fires when libuv reports the connection; the
-  /// promise resolves inside the server's scope. Connections that arrive
-  /// while nobody waits are queued. Several accept()s may wait at once.
-  /// Rejects with uv_error ECANCELED once the server is closed.
+  /// (trigger = the server) fires when the connection is taken from the
+  /// kernel; the promise resolves inside the server's scope. Connections
+  /// that arrive while nobody waits stay in the kernel's listen backlog
+  /// (libuv holds the first and stops polling the listener), so a server
+  /// that stops accepting holds no memory for them and, once `backlog` is
+  /// full, the kernel holds clients back. Several accept()s may wait at
+  /// once. Rejects with uv_error ECANCELED once the server is closed.
   [[nodiscard]] promise<net::socket> accept();
   /// Callback form: on_connection runs in the server's scope for every new
-  /// connection (Node's 'connection'), queued ones first; mutually exclusive
-  /// with accept() (usage_error).
+  /// connection (Node's 'connection'), a waiting one first; mutually
+  /// exclusive with accept() (usage_error).
   void on_connection(detail::unique_function<void(net::socket)> cb);
 
   /// Stops listening (uv_close); waiting accept()s reject with ECANCELED and
-  /// queued connections are closed. Idempotent.
+  /// connections not accepted yet are closed. Idempotent.
   void close() noexcept;
   bool listening() const noexcept;
   async_id id() const noexcept;

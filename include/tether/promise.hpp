@@ -368,6 +368,9 @@ struct coro_promise_common : value_state<T> {
   void unhandled_exception() noexcept {
     this->error = std::current_exception();
     this->failed = true;
+    // Still inside the coroutine, with the coroutines awaiting it suspended
+    // on it: the moment its async trace is complete.
+    note_exception(this->error);
   }
 
   static void* operator new(std::size_t n) { return promise_alloc(n); }
@@ -405,8 +408,10 @@ class promise_awaiter : private await_node {
 
   bool await_ready() const noexcept { return false; }
 
+  // Always inlined, so that await_on's return address lies in the awaiting
+  // coroutine's code at this co_await (the await chain's file:line).
   template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
+  [[gnu::always_inline]] inline void await_suspend(std::coroutine_handle<P> h) {
     this->handle = h;
     if constexpr (std::is_base_of_v<promise_base, P>) {
       this->owner = &h.promise();

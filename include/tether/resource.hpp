@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include <tether/detail/context_frame.hpp>
 #include <tether/detail/thread_state.hpp>
@@ -42,7 +43,7 @@ class resource {
   async_id id() const noexcept { return id_; }
   async_id trigger_id() const noexcept { return trigger_id_; }
   /// "Timeout", "PROMISE", "TCPWRAP", or an async_resource's own type.
-  std::string_view type() const noexcept { return type_; }
+  std::string_view type() const noexcept { return {type_data_, type_size_}; }
   /// True once destroy has been emitted for it.
   bool destroyed() const noexcept { return (flags_ & destroyed_flag) != 0; }
 
@@ -56,11 +57,16 @@ class resource {
   static constexpr std::uint8_t hidden_flag = 1;     // created inside a hook callback
   static constexpr std::uint8_t destroyed_flag = 2;  // destroy emitted, or due when its scope ends
   static constexpr std::uint8_t destroy_due_flag = 4;  // emit_destroy() ran inside its own scope
+  static constexpr std::uint8_t awaitable_flag = 8;    // a runtime's awaitable (detail/diagnostics.hpp)
 
+  // The type is kept as pointer + 32-bit size rather than a string_view, so
+  // that observer_data_ fits in what was padding: a resource stays 48 bytes.
   async_id id_ = 0;
   async_id trigger_id_ = 0;
-  std::string_view type_;
+  const char* type_data_ = "";
   detail::context_frame* frame_ = nullptr;  // owned reference, captured at init
+  void* observer_data_ = nullptr;           // the resource observer's (detail/hook_dispatch.hpp)
+  std::uint32_t type_size_ = 0;
   std::uint8_t flags_ = 0;
 };
 
@@ -73,7 +79,8 @@ struct resource_access {
                    bool hidden) noexcept {
     r.id_ = id;
     r.trigger_id_ = trigger;
-    r.type_ = type;
+    r.type_data_ = type.data();
+    r.type_size_ = static_cast<std::uint32_t>(type.size());
     r.flags_ = hidden ? resource::hidden_flag : std::uint8_t{0};
   }
   static void capture_frame(resource& r, const context_frame* f) noexcept {
@@ -88,24 +95,42 @@ struct resource_access {
   static void move_identity(resource& to, resource& from) noexcept {
     to.id_ = from.id_;
     to.trigger_id_ = from.trigger_id_;
-    to.type_ = from.type_;
+    to.type_data_ = from.type_data_;
+    to.type_size_ = from.type_size_;
     to.flags_ = from.flags_;
     release_frame(to.frame_);
     to.frame_ = from.frame_;
     from.frame_ = nullptr;
+    // The observer's data goes with the identity (whichever of the two gets
+    // the destroy releases what it holds).
+    std::swap(to.observer_data_, from.observer_data_);
   }
   /// As move_identity, but `from` keeps its frame (one more reference): a
   /// second operation that continues the same resource (an Asio hand-off).
   static void copy_identity(resource& to, const resource& from) noexcept {
     to.id_ = from.id_;
     to.trigger_id_ = from.trigger_id_;
-    to.type_ = from.type_;
+    to.type_data_ = from.type_data_;
+    to.type_size_ = from.type_size_;
     to.flags_ = static_cast<std::uint8_t>(from.flags_ & resource::hidden_flag);
     release_frame(to.frame_);
     to.frame_ = acquire_frame(from.frame_);
+    // The observer's data is not shared (it may not be copyable): the copy
+    // has none of its own.
   }
   static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
   static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }
+  /// Set after init by a runtime whose resource this is an awaitable of
+  /// (detail/diagnostics.hpp: the await-chain walker may then downcast it).
+  static void mark_awaitable(resource& r) noexcept { r.flags_ |= resource::awaitable_flag; }
+  static bool awaitable(const resource& r) noexcept {
+    return (r.flags_ & resource::awaitable_flag) != 0;
+  }
+  /// The one pointer a resource keeps for the resource observer. Written by
+  /// the observer in init and destroy only (on the thread where those run),
+  /// so readers that see the resource alive see the value init stored.
+  static void*& observer_data(resource& r) noexcept { return r.observer_data_; }
+  static void* observer_data(const resource& r) noexcept { return r.observer_data_; }
   static void mark_destroy_due(resource& r) noexcept { r.flags_ |= resource::destroy_due_flag; }
   /// True once: the destroy deferred by emit_destroy() inside r's own scope.
   static bool take_destroy_due(resource& r) noexcept {

@@ -39,12 +39,16 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
+#include <tether/detail/diagnostics.hpp>
 #include <tether/promise.hpp>
 #include <tether/resource.hpp>
+
+struct uv_req_s;  // libuv's uv_req_t; <uv.h> not needed here
 
 namespace tether {
 namespace detail {
@@ -70,6 +74,10 @@ class work_base : public resource {
   /// Loop thread, inside the job's callback scope: releases fn, then
   /// delivers the outcome.
   virtual void complete() = 0;
+
+  /// The uv_work_t in uv_request (work.cpp): what the runtime's one request
+  /// path (src/runtime/request.hpp) needs of a request.
+  uv_req_s* native() noexcept;
 
   static constexpr std::size_t uv_request_size = 128;
   alignas(std::max_align_t) unsigned char uv_request[uv_request_size];
@@ -102,11 +110,18 @@ class work_job final : public work_base {
       }
     } catch (...) {
       error_ = std::current_exception();
+      // On the pool thread, inside the job's scope: the async trace of the
+      // code that threw (tether::stack_trace), before the loop thread sees it.
+      note_exception(error_);
     }
   }
 
   void complete() override {
     fn_.reset();
+    if (!value_ && !error_) {  // libuv cancelled the job before fn ran
+      error_ = std::make_exception_ptr(
+          std::system_error(std::make_error_code(std::errc::operation_canceled), "queue_work"));
+    }
     Handler handler = std::move(handler_);
     handler.complete(std::move(error_), std::move(value_));
   }

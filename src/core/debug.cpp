@@ -10,14 +10,14 @@ namespace tether::detail {
 namespace {
 
 // Collects the line in a stack buffer and flushes it with one write(2) each
-// time it fills, so a line shorter than the buffer reaches stderr whole even
-// when several threads log at once.
-class stderr_line {
+// time it fills, so a line shorter than the buffer reaches its fd whole even
+// when several threads log at once. After a failed write the rest of the
+// line is dropped (and ok() stays false).
+class fd_line {
  public:
-  ~stderr_line() { flush(); }
-  stderr_line() = default;
-  stderr_line(const stderr_line&) = delete;
-  stderr_line& operator=(const stderr_line&) = delete;
+  explicit fd_line(int fd) noexcept : fd_(fd) {}
+  fd_line(const fd_line&) = delete;
+  fd_line& operator=(const fd_line&) = delete;
 
   void append(std::string_view s) noexcept {
     while (!s.empty()) {
@@ -46,16 +46,22 @@ class stderr_line {
   }
 
   void flush() noexcept {
-    write_stderr(std::string_view(buf_, len_));
+    if (ok_) {
+      ok_ = write_fd(fd_, std::string_view(buf_, len_));
+    }
     len_ = 0;
   }
 
+  bool ok() const noexcept { return ok_; }
+
  private:
+  int fd_;
+  bool ok_ = true;
   char buf_[4096];
   std::size_t len_ = 0;
 };
 
-void append_arg(stderr_line& out, const debug_arg& a) noexcept {
+void append_arg(fd_line& out, const debug_arg& a) noexcept {
   switch (a.kind_) {
     case debug_arg::kind::text:
       out.append(a.text_);
@@ -80,8 +86,8 @@ void append_arg(stderr_line& out, const debug_arg& a) noexcept {
 
 }  // namespace
 
-void debug_write_args(const debug_arg* const* args, std::size_t count) noexcept {
-  stderr_line out;
+bool debug_write_args(int fd, const debug_arg* const* args, std::size_t count) noexcept {
+  fd_line out(fd);
   for (std::size_t i = 0; i < count; ++i) {
     if (i != 0) {
       out.append(" ");
@@ -89,6 +95,8 @@ void debug_write_args(const debug_arg* const* args, std::size_t count) noexcept 
     append_arg(out, *args[i]);
   }
   out.append("\n");
+  out.flush();
+  return out.ok();
 }
 
 }  // namespace tether::detail

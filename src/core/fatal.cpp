@@ -1,5 +1,6 @@
 #include "core/fatal.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,21 +34,31 @@ class line_buffer {
 
 }  // namespace
 
-void write_stderr(std::string_view text) noexcept {
+bool write_fd(int fd, std::string_view text) noexcept {
   const char* data = text.data();
   std::size_t size = text.size();
   while (size > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, size);
+    const ssize_t n = ::write(fd, data, size);
     if (n < 0 && errno == EINTR) {
       continue;
     }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) {
+        return false;
+      }
+      continue;
+    }
     if (n <= 0) {
-      return;
+      return false;
     }
     data += n;
     size -= static_cast<std::size_t>(n);
   }
+  return true;
 }
+
+void write_stderr(std::string_view text) noexcept { (void)write_fd(STDERR_FILENO, text); }
 
 void fatal(std::string_view line) noexcept {
   line_buffer b;

@@ -4,7 +4,12 @@
 
 namespace tether::detail {
 
-/// write(2) to stderr until done (retrying on EINTR); no allocation, no lock.
+/// write(2) to `fd` until done (retrying on EINTR, waiting with poll(2) while
+/// a non-blocking fd is full); no allocation, no lock. False on any other
+/// error (errno tells which); what was written stays written.
+bool write_fd(int fd, std::string_view text) noexcept;
+
+/// write_fd() to stderr, errors ignored.
 void write_stderr(std::string_view text) noexcept;
 
 /// Prints exactly one line to stderr and aborts. Allocation-free, so it works

@@ -11,6 +11,7 @@ namespace tether::detail {
 
 constinit std::atomic<unsigned> active_hook_events{0};
 constinit std::atomic<const hook_list*> published_hooks{nullptr};
+constinit std::atomic<const resource_observer*> published_observer{nullptr};
 
 hook_registry& hook_registry::instance() noexcept {
   // Never destroyed: other threads may still dispatch events while static
@@ -64,9 +65,32 @@ void hook_registry::publish() {
   // release: a reader that acquires this pointer sees the list fully built.
   published_hooks.store(list.get(), std::memory_order_release);
   lists_.push_back(std::move(list));
+  hooks_mask_ = mask;
+  publish_mask();
+}
+
+void hook_registry::publish_mask() {
   // The mask is only a hint for the inline fast path (see hook_dispatch.hpp);
-  // the dispatcher re-reads the list itself.
-  active_hook_events.store(mask, std::memory_order_release);
+  // the dispatcher re-reads the list and the observer itself.
+  active_hook_events.store(hooks_mask_ | observer_mask_, std::memory_order_release);
+}
+
+void hook_registry::set_observer(const resource_observer* o) noexcept {
+  const std::lock_guard lock(mutex_);
+  unsigned mask = 0;
+  if (o != nullptr && o->init != nullptr) {
+    mask |= 1u << static_cast<unsigned>(hook_event::init);
+  }
+  if (o != nullptr && o->destroy != nullptr) {
+    mask |= 1u << static_cast<unsigned>(hook_event::destroy);
+  }
+  published_observer.store(o, std::memory_order_release);
+  observer_mask_ = mask;
+  publish_mask();
+}
+
+void set_resource_observer(const resource_observer* o) noexcept {
+  hook_registry::instance().set_observer(o);
 }
 
 namespace {
@@ -105,19 +129,37 @@ void dispatch(resource& r) noexcept {
   // acquire: pairs with publish()'s release store, so the list's contents
   // (and the entries' callbacks) are visible here.
   const hook_list* list = published_hooks.load(std::memory_order_acquire);
-  if (list == nullptr) {
+  const resource_observer* observer = nullptr;
+  if constexpr (E == hook_event::init || E == hook_event::destroy) {
+    observer = published_observer.load(std::memory_order_acquire);
+  }
+  if (list == nullptr && observer == nullptr) {
     return;
   }
   constexpr auto index = static_cast<unsigned>(E);
   thread_state& s = tls;
   ++s.hook_depth;
-  for (const hook_entry* h : list->by_event[index]) {
-    try {
-      call<E>(*h, r);
-    } catch (const std::exception& ex) {
-      fatal_hook_exception(event_names[index], r.type(), r.id(), ex.what());
-    } catch (...) {
-      fatal_hook_exception(event_names[index], r.type(), r.id(), "unknown exception");
+  // The observer sees init first and destroy last, so whatever it keeps for
+  // a resource exists for as long as any hook may look at the resource.
+  if constexpr (E == hook_event::init) {
+    if (observer != nullptr && observer->init != nullptr) {
+      observer->init(r);
+    }
+  }
+  if (list != nullptr) {
+    for (const hook_entry* h : list->by_event[index]) {
+      try {
+        call<E>(*h, r);
+      } catch (const std::exception& ex) {
+        fatal_hook_exception(event_names[index], r.type(), r.id(), ex.what());
+      } catch (...) {
+        fatal_hook_exception(event_names[index], r.type(), r.id(), "unknown exception");
+      }
+    }
+  }
+  if constexpr (E == hook_event::destroy) {
+    if (observer != nullptr && observer->destroy != nullptr) {
+      observer->destroy(r);
     }
   }
   --s.hook_depth;
@@ -147,7 +189,7 @@ async_hook& async_hook::operator=(async_hook&& other) noexcept {
 
 async_hook::~async_hook() { disable(); }
 
-async_hook& async_hook::enable() {
+async_hook& async_hook::enable() & {
   if (entry_ == nullptr) {
     throw usage_error(
         "tether: async_hook::enable() called on a moved-from or default-constructed hook; "
@@ -155,6 +197,11 @@ async_hook& async_hook::enable() {
   }
   detail::hook_registry::instance().enable(*entry_);
   return *this;
+}
+
+async_hook async_hook::enable() && {
+  enable();  // *this is an lvalue here: the overload above
+  return std::move(*this);
 }
 
 async_hook& async_hook::disable() {

@@ -43,20 +43,26 @@ class hook_registry {
   hook_entry* create(hook_callbacks callbacks);
   void enable(hook_entry& e);
   void disable(hook_entry& e);
+  void set_observer(const resource_observer* o) noexcept;
 
  private:
   hook_registry() = default;
-  void publish();  // requires mutex_
+  void publish();       // requires mutex_
+  void publish_mask();  // requires mutex_
 
   std::mutex mutex_;
   std::vector<hook_entry*> order_;                   // enabled, in enable order; guarded by mutex_
   std::vector<std::unique_ptr<hook_entry>> entries_;  // every entry ever created; guarded by mutex_
   std::vector<std::unique_ptr<hook_list>> lists_;     // every list ever published; guarded by mutex_
+  unsigned hooks_mask_ = 0;     // events some enabled hook wants; guarded by mutex_
+  unsigned observer_mask_ = 0;  // events the observer wants; guarded by mutex_
 };
 
 /// The list readers use. A namespace-scope constinit atomic rather than a
 /// registry member, so dispatch reaches it without the registry's lazy-init
 /// guard. Written by hook_registry::publish() under its mutex.
 extern constinit std::atomic<const hook_list*> published_hooks;
+/// The resource observer, if any. Written by set_observer() under the mutex.
+extern constinit std::atomic<const resource_observer*> published_observer;
 
 }  // namespace tether::detail

@@ -1,6 +1,7 @@
 // http::fetch and http::agent: the client side, one HTTPCLIENTREQUEST per
 // request, over a new connection or a pooled keep-alive one.
 
+#include <cerrno>
 #include <charconv>
 #include <optional>
 #include <unordered_map>
@@ -8,8 +9,10 @@
 #include <tether/http.hpp>
 #include <tether/integration.hpp>
 #include <tether/net.hpp>
+#include <tether/timers.hpp>
 #include <tether/uv_error.hpp>
 
+#include "http/instrumentation.hpp"
 #include "http/message_parser.hpp"
 #include "http/serializer.hpp"
 
@@ -125,7 +128,8 @@ class client_exchange final : public resource, public std::enable_shared_from_th
  public:
   client_exchange(parsed_url u, fetch_options o, resolver<client_response> r)
       : url_(std::move(u)), key_(url_.host + ':' + std::to_string(url_.port)),
-        max_body_(o.max_body_size), head_request_(o.method == "HEAD"), resolver_(std::move(r)) {
+        max_body_(o.max_body_size), timeout_(o.timeout), head_request_(o.method == "HEAD"),
+        resolver_(std::move(r)) {
     if (o.pool != nullptr) {
       pool_ = o.pool->pool_;
     }
@@ -143,6 +147,14 @@ class client_exchange final : public resource, public std::enable_shared_from_th
 
   void begin() {
     callback_scope scope(*this);
+    if (timeout_.count() > 0) {
+      // Weak: a request that finished must not stay alive for its timer.
+      timer_ = set_timeout([weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+          self->on_timeout();
+        }
+      }, timeout_);
+    }
     connect();
   }
 
@@ -282,8 +294,17 @@ class client_exchange final : public resource, public std::enable_shared_from_th
     read_next();
   }
 
+  void on_timeout() {
+    if (done_) {
+      return;
+    }
+    callback_scope scope(*this);
+    fail(std::make_exception_ptr(uv_error(make_uv_error_code(-ETIMEDOUT), "fetch", where())));
+  }
+
   void complete(bool reusable) {
     done_ = true;
+    clear_timeout(timer_);
     if (auto pool = pool_.lock(); pool && reusable) {
       pool->put(key_, std::move(sock_));
     }
@@ -293,6 +314,7 @@ class client_exchange final : public resource, public std::enable_shared_from_th
 
   void fail(std::exception_ptr e) {
     done_ = true;
+    clear_timeout(timer_);
     sock_ = {};
     resolver_.reject(std::move(e));
   }
@@ -301,6 +323,8 @@ class client_exchange final : public resource, public std::enable_shared_from_th
   std::string key_;
   std::string request_;
   std::uint64_t max_body_;
+  std::chrono::milliseconds timeout_;
+  timeout timer_;
   std::weak_ptr<client_pool> pool_;
   std::optional<message_parser> parser_;
   net::socket sock_;
@@ -326,7 +350,9 @@ void agent::close_idle() noexcept { pool_->clear(); }
 
 // --- fetch -------------------------------------------------------------------
 
-promise<client_response> fetch(std::string url, fetch_options options) {
+namespace {
+
+promise<client_response> send(std::string url, fetch_options options) {
   if (!detail::valid_method(options.method)) {
     throw usage_error("tether: http::fetch: invalid method \"" + options.method + "\"");
   }
@@ -340,6 +366,15 @@ promise<client_response> fetch(std::string url, fetch_options options) {
   auto ex = std::make_shared<detail::client_exchange>(std::move(u), std::move(options), std::move(r));
   ex->begin();
   return std::move(p);
+}
+
+}  // namespace
+
+promise<client_response> fetch(std::string url, fetch_options options) {
+  if (instrumentation* i = detail::current_instrumentation()) [[unlikely]] {
+    return i->fetch(std::move(url), std::move(options), &send);
+  }
+  return send(std::move(url), std::move(options));
 }
 
 promise<client_response> fetch(std::string method, std::string url, std::string body,

@@ -27,12 +27,13 @@ exchange::~exchange() {
   emit_destroy(*this);
 }
 
-void exchange::run(std::shared_ptr<exchange> self, handler& h) {
+template <class Call>
+void exchange::start_handler(std::shared_ptr<exchange> self, Call&& call) {
   exchange& ex = *self;
   callback_scope scope(ex);
   promise<void> p;
   try {
-    p = h(ex.req, ex.res);
+    p = call(ex);
     if (!p.valid()) {
       throw usage_error("tether: an http handler returned an empty promise; return the "
                         "coroutine's promise (or promise<void>::resolve())");
@@ -40,11 +41,64 @@ void exchange::run(std::shared_ptr<exchange> self, handler& h) {
   } catch (...) {
     p = promise<void>::reject(std::current_exception());
   }
-  // Neither reaction throws, so the derived promise (dropped here) always
-  // fulfils. Both keep the exchange until the handler has settled.
-  auto done = [self] { self->settled(nullptr); };
-  auto failed = [self = std::move(self)](std::exception_ptr e) { self->settled(std::move(e)); };
-  (void)p.then(std::move(done), std::move(failed));
+  ex.wait_for(std::move(p), std::move(self));
+}
+
+void exchange::run(std::shared_ptr<exchange> self, handler& h) {
+  start_handler(std::move(self), [&h](exchange& ex) { return h(ex.req, ex.res); });
+}
+
+void exchange::run_upgrade(std::shared_ptr<exchange> self, upgrade_handler& h, net::socket s,
+                           std::string rest) {
+  start_handler(std::move(self), [&](exchange& ex) {
+    ex.finished_ = ex.started_ = true;  // no HTTP response: the socket is the handler's
+    return h(ex.req, std::move(s), std::move(rest));
+  });
+}
+
+// The handler's promise is waited for by a reaction node embedded in the
+// exchange (a then() would cost a PROMISE per request; this costs nothing):
+// when it settles, a job runs inside that promise's scope, ends the
+// response (or answers 500), then lets the exchange go.
+
+namespace td = ::tether::detail;
+
+const td::reaction_ops exchange::handler_ops{&exchange::handler_settled, &exchange::handler_dead,
+                                            &exchange::handler_job,
+                                            &exchange::handler_job_dropped};
+
+void exchange::wait_for(promise<void> p, std::shared_ptr<exchange> self) noexcept {
+  handler_promise_ = std::move(p);
+  keep_ = std::move(self);
+  wait_.ops = &handler_ops;
+  wait_.owner = this;
+  td::attach(*handler_promise_.state(), wait_);
+}
+
+void exchange::handler_settled(td::reaction& r, td::promise_base& source) noexcept {
+  td::schedule_job(source, r);
+}
+
+void exchange::handler_dead(td::reaction& r) noexcept {
+  // The handler can never finish (it awaited a promise whose resolvers were
+  // all dropped, or the loop is going away): nothing can be answered from
+  // inside the promise library's reclamation. Let the exchange go (as a
+  // dropped then() would); its response stays unanswered until the
+  // connection closes.
+  exchange& ex = *static_cast<handler_wait&>(r).owner;
+  const std::shared_ptr<exchange> self = std::move(ex.keep_);
+  ex.handler_promise_ = {};
+}
+
+void exchange::handler_job(td::reaction& r) noexcept {
+  exchange& ex = *static_cast<handler_wait&>(r).owner;
+  const std::shared_ptr<exchange> self = std::move(ex.keep_);
+  const promise<void> p = std::move(ex.handler_promise_);
+  ex.settled(p.is_rejected() ? p.state()->error : nullptr);
+}
+
+void exchange::handler_job_dropped(td::reaction& r) noexcept {
+  handler_dead(r);  // the loop went away first
 }
 
 void exchange::settled(std::exception_ptr e) noexcept {
@@ -79,10 +133,15 @@ void exchange::settled(std::exception_ptr e) noexcept {
 namespace {
 
 std::exception_ptr body_error(int status) {
-  return std::make_exception_ptr(error(
-      status, status == 413 ? "tether: the request body is over the server's max_body_size"
-              : status == 0 ? "tether: the client closed the connection before the body ended"
-                            : "tether: malformed request body"));
+  const char* what = "tether: malformed request body";
+  if (status == 413) {
+    what = "tether: the request body is over the server's max_body_size";
+  } else if (status == 408) {
+    what = "tether: the request body did not arrive within the server's request_timeout";
+  } else if (status == 0) {
+    what = "tether: the client closed the connection before the body ended";
+  }
+  return std::make_exception_ptr(error(status, what));
 }
 
 }  // namespace
@@ -111,6 +170,15 @@ void exchange::on_error(int status) {
 void exchange::on_closed() {
   on_error(0);
   finished_ = true;
+}
+
+std::size_t exchange::release_writes() noexcept {
+  std::vector<resolver<void>> waiting = std::move(write_waiters_);
+  write_waiters_.clear();
+  for (resolver<void>& w : waiting) {
+    w.resolve();
+  }
+  return waiting.size();
 }
 
 promise<std::string> exchange::body() {
@@ -160,7 +228,7 @@ promise<void> exchange::write(std::string chunk) {
     return promise<void>::resolve();
   }
   conn_->after_output();
-  return conn_->drained(rid_);
+  return conn_->write_ready(*this);
 }
 
 promise<void> exchange::end(std::string body) {

@@ -2,8 +2,6 @@
 
 #include "http/serializer.hpp"
 
-#include "http/syntax_check.hpp"
-
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -11,6 +9,20 @@
 namespace tether::http::detail {
 
 namespace {
+
+/// RFC 9110 `tchar`: the characters of a token (methods, header names).
+constexpr bool is_tchar(unsigned char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+    return true;
+  }
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool is_token(std::string_view s) noexcept {
   if (s.empty()) {

@@ -11,6 +11,9 @@ void server_state::accept(net::socket s) {
   if (closed) {
     return;  // dropping the handle closes it
   }
+  if (options.max_connections != 0 && connections.size() >= options.max_connections) {
+    return;  // Node's maxConnections: closed at once
+  }
   auto c = std::make_shared<connection>(shared_from_this(), std::move(s));
   c->start();
 }
@@ -33,6 +36,14 @@ void server_state::remove(connection* c) noexcept {
   if (closed && connections.empty()) {
     clear_interval(checker);
   }
+}
+
+std::size_t server_state::buffered_bytes() const noexcept {
+  std::size_t n = 0;
+  for (const connection* c : connections) {
+    n += c->buffered_bytes();
+  }
+  return n;
 }
 
 void server_state::close() noexcept {
@@ -58,7 +69,10 @@ namespace {
 /// How often the interval looks at the deadlines: a quarter of the
 /// shortest timeout, within 10 ms..1 s (Node checks every 30 s).
 std::chrono::milliseconds check_period(const server_options& o) {
-  const auto shortest = std::min(o.headers_timeout, o.keep_alive_timeout);
+  auto shortest = std::min(o.headers_timeout, o.keep_alive_timeout);
+  if (o.request_timeout.count() > 0) {
+    shortest = std::min(shortest, o.request_timeout);
+  }
   return std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
 }
 
@@ -82,16 +96,32 @@ server server::listen(std::string host, std::uint16_t port, handler h, server_op
   if (options.max_header_size < 64) {
     throw usage_error("tether: http::server::listen: max_header_size must be at least 64 bytes");
   }
-  if (options.headers_timeout.count() <= 0 || options.keep_alive_timeout.count() <= 0) {
-    throw usage_error("tether: http::server::listen: the timeouts must be positive");
+  if (options.headers_timeout.count() <= 0 || options.keep_alive_timeout.count() <= 0 ||
+      options.request_timeout.count() < 0) {
+    throw usage_error("tether: http::server::listen: the timeouts must be positive "
+                      "(request_timeout: 0 for none)");
+  }
+  if (options.request_timeout.count() > 0 && options.request_timeout < options.headers_timeout) {
+    throw usage_error("tether: http::server::listen: request_timeout is shorter than "
+                      "headers_timeout; make it at least as long (as Node requires), or 0");
+  }
+  if (options.high_water_mark == 0) {
+    throw usage_error("tether: http::server::listen: high_water_mark must be at least 1 byte");
   }
   auto state = std::make_shared<detail::server_state>();
-  state->on_request = std::move(h);
+  if (instrumentation* i = options.instrumented ? detail::current_instrumentation() : nullptr) {
+    state->on_request = [i, inner = std::move(h)](request& req, response& res) mutable {
+      return i->serve(req, res, inner);
+    };
+  } else {
+    state->on_request = std::move(h);
+  }
   state->options = options;
   state->limits.parser.max_header_size = options.max_header_size;
   state->limits.parser.max_body_size = options.max_body_size;
   state->limits.parser.require_host = options.require_host_header;
   state->limits.max_pipelined = options.max_pipelined;
+  state->limits.max_requests_per_socket = options.max_requests_per_socket;
   state->limits.keep_alive_timeout_s =
       static_cast<std::uint32_t>(std::max<std::int64_t>(1, options.keep_alive_timeout.count() / 1000));
   state->listener = net::server::listen(std::move(host), port, options.backlog);
@@ -128,6 +158,25 @@ std::uint16_t server::port() const {
 
 async_id server::id() const noexcept { return s_ ? s_->listener.id() : 0; }
 std::size_t server::connections() const noexcept { return s_ ? s_->connections.size() : 0; }
+std::size_t server::buffered_bytes() const noexcept { return s_ ? s_->buffered_bytes() : 0; }
+
+server& server::on_upgrade(upgrade_handler h) {
+  if (!s_ || !h) {
+    throw usage_error("tether: http::server::on_upgrade: needs a listening server and a handler");
+  }
+  s_->on_upgrade = std::move(h);
+  s_->limits.upgrade_handler = true;
+  return *this;
+}
+
+server& server::on_connect(upgrade_handler h) {
+  if (!s_ || !h) {
+    throw usage_error("tether: http::server::on_connect: needs a listening server and a handler");
+  }
+  s_->on_connect = std::move(h);
+  s_->limits.connect_handler = true;
+  return *this;
+}
 
 void server::close() noexcept {
   if (s_) {

@@ -35,6 +35,10 @@ server_connection::server_connection(server_observer& observer, server_limits li
 // --- input ------------------------------------------------------------------
 
 void server_connection::feed(std::string_view data) {
+  if (upgrade_) {
+    upgrade_->rest.append(data);  // the new protocol's, not ours: keep it for on_upgrade
+    return;
+  }
   if (stopped_ || data.empty()) {
     return;
   }
@@ -47,6 +51,12 @@ void server_connection::feed(std::string_view data) {
 }
 
 void server_connection::resume() {
+  if (upgrade_ && slots_.empty()) {
+    pending_upgrade u = std::move(*upgrade_);
+    upgrade_.reset();
+    observer_.on_upgrade(u.id, u.head, u.rest);
+    return;
+  }
   if (backlog_.empty() || stopped_) {
     return;
   }
@@ -70,11 +80,31 @@ void server_connection::process(std::string_view in) {
         break;
       case parse_event::head: {
         message_head& h = parser_.head();
+        if (h.upgrade) {
+          const bool connect = h.method == "CONNECT";
+          if (connect ? limits_.connect_handler : limits_.upgrade_handler) {
+            upgrade(h, in.substr(parser_.held_back()));
+            return;
+          }
+          if (connect) {
+            // RFC 9110 9.3.6: any 2xx to CONNECT means "tunnel open", and
+            // nobody would run the tunnel.
+            stop();
+            backlog_.clear();
+            push_error_response(405);
+            return;
+          }
+          // An Upgrade nobody takes: an ordinary request (Node 20) whose
+          // response closes the connection (keep_alive below).
+        }
+        ++requests_;
+        const bool last_allowed = limits_.max_requests_per_socket != 0 &&
+                                  requests_ >= limits_.max_requests_per_socket;
         slot s;
         s.id = next_id_++;
         s.head_request = h.method == "HEAD";
         s.http10 = h.version_minor == 0;
-        s.keep_alive = h.keep_alive && !h.upgrade;
+        s.keep_alive = h.keep_alive && !h.upgrade && !last_allowed;
         s.expect_continue = h.expect_continue;
         slots_.push_back(std::move(s));
         receiving_ = slots_.back().id;
@@ -97,8 +127,9 @@ void server_connection::process(std::string_view in) {
           s->body_complete = true;
         }
         if (!receiving_keeps_alive_ || shutting_down_) {
-          // "Connection: close", HTTP/1.0 without keep-alive, or an upgrade:
-          // whatever follows is not for us.
+          // "Connection: close", HTTP/1.0 without keep-alive, an upgrade
+          // served as a request, or the last request allowed: whatever
+          // follows is not for us.
           stop();
           in = {};
         }
@@ -106,13 +137,25 @@ void server_connection::process(std::string_view in) {
         break;
       }
       case parse_event::error:
-        on_parse_error();
+        fail_input(parser_.error_status());
         return;
     }
   }
   if (!in.empty() && !stopped_) {
     backlog_.assign(in);
   }
+}
+
+void server_connection::upgrade(message_head& head, std::string_view rest) {
+  stop();
+  backlog_.clear();
+  const request_id id = next_id_++;
+  if (slots_.empty()) {
+    observer_.on_upgrade(id, head, rest);
+    return;
+  }
+  // Earlier responses go out first: resume() hands over once they are done.
+  upgrade_.emplace(pending_upgrade{id, std::move(head), std::string(rest)});
 }
 
 void server_connection::feed_eof() {
@@ -123,38 +166,39 @@ void server_connection::feed_eof() {
   if (stopped_) {
     return;
   }
-  stop();
-  if (receiving_) {
-    // The client half-closed in the middle of a body: that request can
-    // never complete. Its handler may still answer; then the connection closes.
-    const request_id id = *receiving_;
-    receiving_.reset();
-    if (slot* s = find(id)) {
-      s->close_after = true;
-    }
-    observer_.on_request_error(id, 0);
+  // A request cut off by the half-close (mid-head or mid-body) gets a 400,
+  // as in Node; the requests received whole are still answered.
+  if (parser_.finish().event == parse_event::error) {
+    fail_input(parser_.error_status());
+    return;
   }
+  stop();
 }
 
 void server_connection::headers_timeout() {
   if (stopped_ || !parser_.in_head()) {
     return;
   }
-  stop();
-  backlog_.clear();
-  push_error_response(408);
+  fail_input(408);
 }
 
-void server_connection::on_parse_error() {
+void server_connection::request_timeout() {
+  if (stopped_ || !parser_.in_message()) {
+    return;
+  }
+  fail_input(408);
+}
+
+void server_connection::fail_input(int status) {
   stop();
   backlog_.clear();
-  const int status = parser_.error_status();
   if (!receiving_) {
-    push_error_response(status);  // struck between requests
+    push_error_response(status);  // struck in a head or between requests
     return;
   }
   // The request whose body was arriving failed (413 past the limit, 400 on
-  // a bad chunk): it becomes the error's answer unless its response began.
+  // a bad chunk or a half-close, 408): the error becomes its answer unless
+  // its response began.
   const request_id id = *receiving_;
   receiving_.reset();
   if (slot* s = find(id)) {
@@ -246,7 +290,7 @@ bool server_connection::start(request_id id, const response_start& r) {
   }
 
   bool keep = s->keep_alive && s->frame != framing::until_close && !user_close;
-  if ((stopped_ || shutting_down_) && s == &slots_.back()) {
+  if ((stopped_ || shutting_down_) && s == &slots_.back() && !upgrade_) {
     keep = false;  // nothing follows this response on this connection
   }
   if (s->expect_continue && !s->continue_sent && !s->body_complete) {
@@ -269,6 +313,10 @@ bool server_connection::start(request_id id, const response_start& r) {
   if (keep) {
     out += "Connection: keep-alive\r\nKeep-Alive: timeout=";
     out += std::to_string(limits_.keep_alive_timeout_s);
+    if (limits_.max_requests_per_socket != 0) {
+      out += ", max=";  // as Node says it: the limit, not what is left of it
+      out += std::to_string(limits_.max_requests_per_socket);
+    }
     out += "\r\n";
   } else {
     out += "Connection: close\r\n";
@@ -388,6 +436,7 @@ void server_connection::finish_slot(request_id id) {
       stop();
       backlog_.clear();
       receiving_.reset();
+      upgrade_.reset();  // the connection closes: no hand-over
       return;
     }
     if (!slots_.empty()) {

@@ -26,7 +26,17 @@
 //    505) and closes: as a new response after the in-flight ones when it
 //    struck between requests, as the failing request's own response when
 //    its response had not started (on_request_error tells the owner), or
-//    with no response at all once that response has started.
+//    with no response at all once that response has started. The same for
+//    a client that half-closes in the middle of a request (400, as Node)
+//    and for the timeouts (408).
+//  - CONNECT and Upgrade: with a handler (server_limits), the head goes to
+//    on_upgrade with the bytes already received past it, once every earlier
+//    response is complete, and HTTP ends there. Without one, CONNECT gets
+//    405 and the connection closes (a 2xx would mean "tunnel open"), and an
+//    Upgrade request is an ordinary request whose response closes (Node 20).
+//  - max_requests_per_socket: the Nth request's response says
+//    "Connection: close" and nothing after it is read (Node's
+//    maxRequestsPerSocket, which answers later pipelined requests 503).
 //  - Expect: 100-continue: write_continue() sends the interim response (the
 //    owner calls it when the handler first asks for the body).
 //
@@ -51,13 +61,21 @@ namespace tether::http::detail {
 using request_id = std::uint64_t;
 
 struct server_limits {
-  parser_limits parser{16 * 1024, 1024 * 1024, true};
+  parser_limits parser{16 * 1024, 1024 * 1024, true, 16 * 1024};
   /// Requests parsed and not yet answered before parsing pauses.
   std::size_t max_pipelined = 32;
   /// Announced in "Keep-Alive: timeout=N" on keep-alive responses (Node).
   std::uint32_t keep_alive_timeout_s = 5;
   /// The Date value of responses; tests pin it.
   std::string_view (*date)() = nullptr;  // null: http_date_now
+  /// Upgrade requests (Upgrade + Connection: upgrade) go to on_upgrade
+  /// (Node's 'upgrade' listener); false: served as ordinary requests.
+  bool upgrade_handler = false;
+  /// CONNECT requests go to on_upgrade (Node's 'connect' listener); false:
+  /// 405 and close.
+  bool connect_handler = false;
+  /// Requests on one connection; the last one's response closes it. 0: no limit.
+  std::size_t max_requests_per_socket = 0;
 };
 
 /// How a response starts.
@@ -76,9 +94,18 @@ class server_observer {
   virtual void on_request_body(request_id id, std::string_view data) = 0;
   /// Its body is complete.
   virtual void on_request_end(request_id id) = 0;
-  /// Its body failed: `status` 413 or 400 (the connection answered it, or
-  /// closes), or 0 when the client went away mid-body.
+  /// Its body failed: `status` 413 or 400 (also when the client half-closed
+  /// mid-body) or 408 (request_timeout()); the connection answered it with
+  /// that status, or closes after the response that had started.
   virtual void on_request_error(request_id id, int status) = 0;
+  /// A CONNECT (with connect_handler) or Upgrade (with upgrade_handler)
+  /// request's head is complete and every earlier response is in
+  /// take_output(): HTTP ends here. `rest` holds the bytes received past
+  /// the head (a view valid during the call; the tunnel's or the new
+  /// protocol's first bytes). Nothing more is parsed or read: from now on
+  /// done() is true, and the socket belongs to whoever handles the upgrade
+  /// (send take_output() first). `head` may be moved from.
+  virtual void on_upgrade(request_id id, message_head& head, std::string_view rest) = 0;
 
  protected:
   ~server_observer() = default;
@@ -98,6 +125,10 @@ class server_connection {
   void resume();
   /// The header timeout fired while a head was arriving: 408 and close.
   void headers_timeout();
+  /// The request timeout fired while a request (head or body) was arriving:
+  /// 408 (as that request's answer when its body was arriving and its
+  /// response had not started) and close. Nothing arriving: nothing to do.
+  void request_timeout();
 
   /// Starts the response to `id`; false if it has none to write any more
   /// (the connection failed or is closing, or it was answered already).
@@ -128,15 +159,19 @@ class server_connection {
   std::string take_output() noexcept { return std::exchange(output_, std::string()); }
   bool has_output() const noexcept { return !output_.empty(); }
   /// Nothing more will be read or answered: close after sending the output.
-  bool done() const noexcept { return stopped_ && slots_.empty(); }
+  bool done() const noexcept { return stopped_ && slots_.empty() && !upgrade_; }
   /// More bytes are welcome (not stopped, nothing held back).
   bool wants_read() const noexcept { return !stopped_ && backlog_.empty(); }
-  /// Parsing waits for responses to end (resume() will make progress).
+  /// Parsing waits for responses to end, or an upgrade for the earlier
+  /// responses (resume() will make progress).
   bool can_resume() const noexcept {
-    return !stopped_ && !backlog_.empty() && slots_.size() < limits_.max_pipelined;
+    return (!stopped_ && !backlog_.empty() && slots_.size() < limits_.max_pipelined) ||
+           (upgrade_ && slots_.empty());
   }
   /// A request head is arriving (the header timeout runs).
   bool receiving_head() const noexcept { return parser_.in_head(); }
+  /// A request's head or body is arriving (the request timeout runs).
+  bool receiving_request() const noexcept { return !stopped_ && parser_.in_message(); }
   /// Nothing in flight, nothing partial (the keep-alive timeout runs).
   bool idle() const noexcept {
     return slots_.empty() && !parser_.in_message() && backlog_.empty() && !stopped_;
@@ -146,6 +181,23 @@ class server_connection {
   /// The status of the parse error, if one happened (0 otherwise).
   int error_status() const noexcept { return parser_.error_status(); }
   std::string_view error_reason() const noexcept { return parser_.error_reason(); }
+  /// Response bytes held in memory: not taken yet, or waiting behind an
+  /// earlier response (what the owner's backpressure counts).
+  std::size_t held_output() const noexcept {
+    std::size_t n = output_.size();
+    for (const slot& s : slots_) {
+      n += s.out.size();
+    }
+    return n;
+  }
+  /// Received bytes held: not parsed yet (backpressure), or past an
+  /// upgrade's head while it waits for the responses before it.
+  std::size_t held_input() const noexcept {
+    return backlog_.size() + (upgrade_ ? upgrade_->rest.size() : 0);
+  }
+  /// A CONNECT/Upgrade head waits for the responses before it: feed() keeps
+  /// what arrives for on_upgrade's `rest`.
+  bool upgrading() const noexcept { return upgrade_.has_value(); }
 
  private:
   enum class framing : std::uint8_t { none, length, chunked, until_close };
@@ -166,8 +218,20 @@ class server_connection {
     bool close_after = false;
   };
 
+  /// A request that ends HTTP on this connection, waiting for the
+  /// responses before it.
+  struct pending_upgrade {
+    request_id id = 0;
+    message_head head;
+    std::string rest;
+  };
+
   void process(std::string_view data);
-  void on_parse_error();
+  /// `head` is a CONNECT or Upgrade request with a handler: hand over.
+  void upgrade(message_head& head, std::string_view rest);
+  /// Input failed with `status` (a parse error, a half-close mid-request,
+  /// a timeout): answer and close.
+  void fail_input(int status);
   void push_error_response(int status);
   slot* find(request_id id) noexcept;
   const slot* find(request_id id) const noexcept;
@@ -185,6 +249,8 @@ class server_connection {
   std::string backlog_;  // bytes received and not parsed yet (backpressure)
   request_id next_id_ = 0;
   std::optional<request_id> receiving_;  // the request whose body is arriving
+  std::optional<pending_upgrade> upgrade_;
+  std::size_t requests_ = 0;             // requests announced (max_requests_per_socket)
   bool stopped_ = false;  // no more parsing: failed, EOF, or a request said close
   bool eof_ = false;      // the client closed while a backlog waited
   bool shutting_down_ = false;

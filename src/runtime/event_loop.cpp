@@ -7,9 +7,11 @@
 #include <string>
 
 #include <tether/debug.hpp>
+#include <tether/detail/diagnostics.hpp>
 #include <tether/error.hpp>
 
 #include "runtime/loop_core.hpp"
+#include "runtime/post_queue.hpp"
 
 namespace tether::detail {
 namespace {
@@ -43,6 +45,9 @@ loop_core::loop_core()
   uv_check_init(&loop_, &check_handle_);
   uv_idle_init(&loop_, &idle_handle_);
   uv_prepare_init(&loop_, &prepare_handle_);
+  // Idle time in the poll phase, for performance::event_loop_utilization()
+  // (Node turns it on for every loop too).
+  uv_loop_configure(&loop_, UV_METRICS_IDLE_TIME);
   timer_handle_.data = check_handle_.data = idle_handle_.data = prepare_handle_.data = this;
   // The check handle runs immediates but does not keep the loop alive; the
   // idle handle does, while ref'd immediates are pending (it also stops the
@@ -69,6 +74,9 @@ int loop_core::run() {
                       "return from the callback instead");
   }
   running_ = true;
+  if (started_ns_ == 0) {
+    started_ns_ = uv_hrtime();
+  }
   struct reset_running {
     bool& flag;
     ~reset_running() { flag = false; }
@@ -95,6 +103,9 @@ int loop_core::run() {
 }
 
 void loop_core::uncaught(std::exception_ptr e) noexcept {
+  // Still inside the throwing callback's scope: its async trace is complete
+  // here and gone once the scope closes.
+  note_exception(e);
   if (uncaught_handler_) {
     try {
       uncaught_handler_(e);
@@ -292,6 +303,7 @@ event_loop::event_loop() {
         "loop per thread");
   }
   core_ = std::make_unique<detail::loop_core>();
+  posts_ = detail::make_post_queue(*core_);
   detail::current_loop = core_.get();
   current_event_loop = this;
 }
@@ -306,6 +318,7 @@ int event_loop::run() {
   if (detail::current_loop != core_.get()) {
     throw usage_error("tether: event_loop::run() called on a thread that does not own this loop");
   }
+  detail::before_run(*posts_);
   return core_->run();
 }
 

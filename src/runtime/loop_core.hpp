@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <tether/detail/unique_function.hpp>
@@ -151,11 +152,56 @@ class loop_core {
     drain();
   }
 
+  /// Completes a libuv request that libuv has handed back (runtime/request.hpp,
+  /// the only caller): while the loop is stopping it is held back
+  /// (defer_if_stopping: this same call again from the next run(), or from
+  /// the destructor); while the loop is being destroyed it gets its destroy
+  /// and is freed, unrun; otherwise `r->complete()` runs in its scope, then
+  /// destroy, free, drain.
+  template <class Request>
+  void run_callback(std::unique_ptr<Request> r) noexcept {
+    if (closing_) {
+      emit_destroy(*r);
+      return;
+    }
+    Request* held = r.release();  // the deferred call's until it runs
+    if (defer_if_stopping([this, held] { run_callback(std::unique_ptr<Request>(held)); })) {
+      return;
+    }
+    r.reset(held);
+    run_callback(
+        *r, [&] { r->complete(); },
+        [&] {
+          emit_destroy(*r);
+          r.reset();
+        });
+  }
+
+  /// event_loop::run_callback: run_callback without the after-scope step;
+  /// nested inside another callback, the drain is left to that one (it
+  /// drains when it ends, as Node's CallbackScope).
+  template <class F>
+  void run_user_callback(resource& r, F&& body) noexcept {
+    const bool nested = tls.current != nullptr;
+    invoke_in_scope(r, body);
+    if (!nested) {
+      drain();
+    }
+  }
+
+  /// Stops run() the way an uncaught exception does, without one: no more
+  /// user code runs in this loop turn, run() returns 0, the work left stays
+  /// queued (a worker's terminate() and this_worker::exit()).
+  void stop() noexcept {
+    stopping_ = true;
+    uv_stop(&loop_);
+  }
+
   void add_handle_owner(handle_owner& o) noexcept;
   void remove_handle_owner(handle_owner& o) noexcept;
 
-  /// First thing in a libuv completion callback (fs, thread-pool work):
-  /// `redo` calls that same libuv callback again. While the loop is stopping
+  /// The first step of completing a libuv request (run_callback above):
+  /// `redo` completes it again later. While the loop is stopping
   /// (a callback threw earlier in this loop turn; run() is about to rethrow),
   /// no more user code may run, yet libuv still delivers the rest of the
   /// turn's completions. Then `redo` is held back and true returned: the
@@ -170,6 +216,9 @@ class loop_core {
   }
 
   bool stopping() const noexcept { return stopping_; }
+  /// uv_hrtime() when run() was first called (0: never), for
+  /// performance::event_loop_utilization().
+  std::uint64_t started_ns() const noexcept { return started_ns_; }
   /// True while the loop is being destroyed: an I/O or work completion that
   /// libuv delivers now frees its request and emits destroy, but runs no user
   /// callback (the objects it captured may already be gone).
@@ -256,6 +305,7 @@ class loop_core {
   std::deque<unique_function<void()>> deferred_;  // completions held back while stopping
   bool stopping_ = false;
   bool running_ = false;
+  std::uint64_t started_ns_ = 0;
   bool closing_ = false;
 };
 

@@ -329,6 +329,31 @@ void await_unused(reaction&) noexcept {}
 
 constexpr reaction_ops await_ops{&await_settled, &await_dead, &await_unused, &await_unused};
 
+// The await chain (detail/diagnostics.hpp): the first tether coroutine that
+// waits for `r`. Reads only, so a fatal-signal handler may call it too.
+bool find_awaiter(const resource& r, await_link& out) noexcept {
+  if (!resource_access::awaitable(r)) {
+    return false;
+  }
+  const auto& p = static_cast<const promise_base&>(r);
+  for (const reaction* n = p.head; n != nullptr; n = n->next) {
+    if (n->ops == &await_ops) {
+      const auto& node = static_cast<const await_node&>(*n);
+      if (node.owner != nullptr) {
+        out.awaiter = node.owner;
+        out.resume_address = node.resume_address;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+[[maybe_unused]] const bool await_walker_installed = [] {
+  await_walker.store(&find_awaiter, std::memory_order_release);
+  return true;
+}();
+
 }  // namespace
 
 void schedule_job(promise_base& target, reaction& r) noexcept {
@@ -349,6 +374,7 @@ void await_on(promise_base* awaited, await_node& n) {
   }
   loop_core& loop = *lp;
   n.ops = &await_ops;
+  n.resume_address = __builtin_return_address(0);
   thread_state& s = tls;
   if (n.owner != nullptr) {
     // The coroutine continues, inside its own resource, with the context
@@ -402,6 +428,7 @@ void await_node_cleanup(await_node& n, promise_base& awaited) noexcept {
 // --- unhandled rejections (Node's processPromiseRejections) ----------------------
 
 void loop_core::track_rejection(promise_base& p) {
+  note_exception(p.error);  // the context of the rejection, before it is gone
   add_ref(p);
   try {
     rejections_.push_back({&p, acquire_frame(tls.frame)});
@@ -459,6 +486,7 @@ bool loop_core::process_rejections() noexcept {
         try {
           report = std::make_exception_ptr(unhandled_rejection(
               reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
+          note_exception(report, &reason);  // the report carries the rejection's trace
         } catch (...) {
           report = reason;
         }

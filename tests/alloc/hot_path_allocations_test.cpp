@@ -10,11 +10,16 @@
 // first use of a thread's state assigns its top-level id, takes a block of
 // ids and may register thread_local destructors, none of which is per-op.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -22,120 +27,19 @@
 
 #include <tether/async_hooks.hpp>
 #include <tether/async_local_storage.hpp>
+#include <tether/debug.hpp>
+#include <tether/detail/hook_dispatch.hpp>
 #include <tether/integration.hpp>
 
-// --- counting operator new/delete ---------------------------------------------
-
-namespace {
-
-// Per thread, so nothing another thread does can disturb a count. constinit
-// and trivially destructible: usable from the very first allocation of the
-// process, before any constructor has run.
-struct allocation_counts {
-  std::uint64_t allocations = 0;
-  std::uint64_t deallocations = 0;
-};
-constinit thread_local allocation_counts counts{};
-
-void* counted_allocate(std::size_t size) noexcept {
-  ++counts.allocations;
-  return std::malloc(size == 0 ? 1 : size);
-}
-
-void* counted_allocate_aligned(std::size_t size, std::align_val_t alignment) noexcept {
-  ++counts.allocations;
-  const auto align = static_cast<std::size_t>(alignment);
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  const std::size_t rounded = (size + align - 1) / align * align;
-  return std::aligned_alloc(align, rounded == 0 ? align : rounded);
-}
-
-void counted_free(void* p) noexcept {
-  if (p != nullptr) {
-    ++counts.deallocations;
-    std::free(p);
-  }
-}
-
-void* allocate_or_throw(std::size_t size) {
-  void* p = counted_allocate(size);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-void* allocate_aligned_or_throw(std::size_t size, std::align_val_t alignment) {
-  void* p = counted_allocate_aligned(size, alignment);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-}  // namespace
-
-// Every replaceable form ([new.delete]): plain, array, nothrow, sized and
-// aligned. The sized and aligned deletes must be replaced too, or a delete
-// expression could reach the library's version, which frees memory that its
-// own operator new never handed out.
-void* operator new(std::size_t size) { return allocate_or_throw(size); }
-void* operator new[](std::size_t size) { return allocate_or_throw(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocate(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocate(size);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return allocate_aligned_or_throw(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return allocate_aligned_or_throw(size, alignment);
-}
-void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  return counted_allocate_aligned(size, alignment);
-}
-void* operator new[](std::size_t size, std::align_val_t alignment,
-                     const std::nothrow_t&) noexcept {
-  return counted_allocate_aligned(size, alignment);
-}
-
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
+#include "counting_allocator.hpp"
 
 // --- helpers -------------------------------------------------------------------
 
 namespace {
 
-struct allocation_delta {
-  std::uint64_t allocations = 0;
-  std::uint64_t deallocations = 0;
-};
-
-/// The allocations and deallocations `f()` made on this thread. Nothing
-/// between the two reads allocates except `f` itself: assertions go after.
-template <class F>
-allocation_delta count_allocations(F&& f) {
-  const allocation_counts before = counts;
-  f();
-  const allocation_counts after = counts;
-  return {after.allocations - before.allocations, after.deallocations - before.deallocations};
-}
+using tether::test::allocation_delta;
+using tether::test::count_allocations;
+using tether::test::counts;
 
 /// A runtime's operation: the resource lives in memory the runtime already
 /// owns (here: the stack).
@@ -231,6 +135,40 @@ TEST_F(HotPathAllocations, AsyncResourceWithShortTypeConstructAndDestroy) {
   EXPECT_NE(id, 0u);
   EXPECT_EQ(d.allocations, 0u);
   EXPECT_EQ(d.deallocations, 0u);
+}
+
+// debug()/debug_to() are for hook callbacks: every kind of argument, a line
+// longer than their 4 KiB buffer, to a file descriptor and to stderr.
+TEST_F(HotPathAllocations, DebugAndDebugToAllocateNothing) {
+  const int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  static char long_line[5000];  // more than the 4 KiB line buffer: flushed in pieces
+  std::fill(std::begin(long_line), std::end(long_line), 'x');
+  const std::string_view long_text(long_line, sizeof long_line);
+  int x = 0;
+  bool written = false;
+  const allocation_delta d = count_allocations([&] {
+    written = tether::debug_to(fd, "init", std::uint64_t{7}, -3, 2.5, true, 'c', &x, long_text);
+    tether::debug_to(fd);
+  });
+  ::close(fd);
+  EXPECT_TRUE(written);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+
+  // debug() itself, with stderr pointed at /dev/null for the call.
+  const int saved = ::dup(STDERR_FILENO);
+  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(saved, 0);
+  ASSERT_GE(null, 0);
+  ::dup2(null, STDERR_FILENO);
+  const allocation_delta e =
+      count_allocations([&] { tether::debug("init", std::uint64_t{7}, 2.5, &x, long_text); });
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(null);
+  EXPECT_EQ(e.allocations, 0u);
+  EXPECT_EQ(e.deallocations, 0u);
 }
 
 TEST_F(HotPathAllocations, ExecutionContextQueries) {
@@ -353,6 +291,29 @@ TEST_F(HotPathAllocations, CountingHookAddsNoAllocationPerEvent) {
   EXPECT_EQ(events, 4u);
   EXPECT_EQ(d.allocations, 0u);
   EXPECT_EQ(d.deallocations, 0u);
+}
+
+// The resource observer tether::stack_trace rides on: installed, it adds a
+// call per init and destroy and nothing else; removed, the event bits it
+// raised are clear again, so an init no longer leaves the inline fast path.
+std::uint64_t observed_events = 0;
+void count_observed(tether::resource&) noexcept { ++observed_events; }
+constexpr tether::detail::resource_observer counting_observer{&count_observed, &count_observed};
+
+TEST_F(HotPathAllocations, ResourceObserverAddsNoAllocationPerEvent) {
+  observed_events = 0;
+  tether::detail::set_resource_observer(&counting_observer);
+  const allocation_delta d = count_allocations([&] {
+    op o;
+    tether::emit_init(o, "Job");
+    { tether::callback_scope scope(o); }
+    tether::emit_destroy(o);
+  });
+  tether::detail::set_resource_observer(nullptr);
+  EXPECT_EQ(observed_events, 2u);
+  EXPECT_EQ(d.allocations, 0u);
+  EXPECT_EQ(d.deallocations, 0u);
+  EXPECT_EQ(tether::detail::active_hook_events.load(), 0u);
 }
 
 // --- what does allocate, pinned ----------------------------------------------

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <tether/integration.hpp>
@@ -281,6 +282,42 @@ TEST(AsyncHook, IsMoveOnly) {
   // create_hook is [[nodiscard]] and returns by value.
   static_assert(std::is_same_v<decltype(create_hook({})), async_hook>);
   SUCCEED();
+}
+
+TEST(AsyncHook, EnableOnATemporaryReturnsTheEnabledHook) {
+  // Node's createHook({...}).enable(), kept: the hook handed back is the one
+  // registered, enabled, and delivering each event once.
+  static_assert(std::is_same_v<decltype(create_hook({}).enable()), async_hook>);
+  static_assert(std::is_same_v<decltype(std::declval<async_hook&>().enable()), async_hook&>);
+  std::vector<std::string> log;
+  auto hook = logging_hook(log, "h").enable();
+  EXPECT_TRUE(hook.enabled());
+  std::string id;
+  {
+    async_resource r("Job");
+    id = str(r.id());
+    r.run_in_async_scope([] {});
+  }
+  EXPECT_THAT(log, ElementsAre("h init " + id, "h before " + id, "h after " + id, "h destroy " + id));
+
+  // The handle behaves as any other: disable() stops delivery, destroying it
+  // disables it.
+  hook.disable();
+  log.clear();
+  { async_resource r("Job"); }
+  EXPECT_THAT(log, IsEmpty());
+  hook.enable();
+  {
+    auto moved = std::move(hook).enable();  // an xvalue takes the && form too
+    EXPECT_FALSE(hook.enabled());  // NOLINT(bugprone-use-after-move): documented state
+    EXPECT_TRUE(moved.enabled());
+  }
+  { async_resource r("Job"); }
+  EXPECT_THAT(log, IsEmpty());
+}
+
+TEST(AsyncHook, EnableOnAnEmptyTemporaryThrows) {
+  EXPECT_THROW((void)async_hook{}.enable(), tether::usage_error);
 }
 
 TEST(AsyncHook, MovedFromHookIsDisabledAndCannotBeEnabled) {

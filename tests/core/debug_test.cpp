@@ -1,15 +1,23 @@
 // tether::debug: Node's process._rawDebug. Synchronous, one line on stderr,
-// no async resource, safe inside hook callbacks.
+// no async resource, safe inside hook callbacks. tether::debug_to: the same
+// line to a given file descriptor (Node's fs.writeSync(fd, ...)).
 #include <tether/debug.hpp>  // first: the header is self-contained
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tether/async_hooks.hpp>
@@ -24,6 +32,51 @@ using ::testing::internal::CaptureStderr;
 using ::testing::internal::GetCapturedStderr;
 using tether::async_id;
 using tether::test::hook_recorder;
+
+/// A pipe whose ends close with the object.
+class test_pipe {
+ public:
+  test_pipe() {
+    if (::pipe(fds_) != 0) {
+      ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    }
+  }
+  ~test_pipe() {
+    close_read();
+    close_write();
+  }
+  test_pipe(const test_pipe&) = delete;
+  test_pipe& operator=(const test_pipe&) = delete;
+
+  int read_fd() const { return fds_[0]; }
+  int write_fd() const { return fds_[1]; }
+  void close_read() {
+    if (fds_[0] >= 0) {
+      ::close(std::exchange(fds_[0], -1));
+    }
+  }
+  void close_write() {
+    if (fds_[1] >= 0) {
+      ::close(std::exchange(fds_[1], -1));
+    }
+  }
+  /// Everything written so far (the write end is closed first).
+  std::string drain() {
+    close_write();
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(fds_[0], buf, sizeof buf);
+      if (n <= 0) {
+        return out;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
 
 /// What debug(p) should print for a pointer: 0x and lower-case hex digits.
 std::string hex(const void* p) {
@@ -141,6 +194,101 @@ TEST(Debug, NothingIsWrittenToStdout) {
   tether::debug("only", "stderr");
   EXPECT_EQ(GetCapturedStderr(), "only stderr\n");
   EXPECT_THAT(::testing::internal::GetCapturedStdout(), IsEmpty());
+}
+
+TEST(DebugTo, WritesTheSameLineToTheGivenFdAndNothingToStderr) {
+  test_pipe p;
+  CaptureStderr();
+  EXPECT_TRUE(tether::debug_to(p.write_fd(), "a", 1, -2, true, 'x', 3.5));
+  EXPECT_TRUE(tether::debug_to(p.write_fd()));
+  EXPECT_EQ(GetCapturedStderr(), "");
+  EXPECT_EQ(p.drain(), "a 1 -2 true x 3.5\n\n");
+}
+
+TEST(DebugTo, FdOneIsStdout) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_TRUE(tether::debug_to(STDOUT_FILENO, "to", "stdout"));
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "to stdout\n");
+}
+
+TEST(DebugTo, LinesLongerThanTheBufferArriveWholeAndInOrder) {
+  test_pipe p;  // 64 KiB of pipe buffer: room for the whole line
+  const std::string big(10000, 'z');
+  EXPECT_TRUE(tether::debug_to(p.write_fd(), "start", big, 42));
+  EXPECT_EQ(p.drain(), "start " + big + " 42\n");
+}
+
+TEST(DebugTo, AnInvalidFdReturnsFalseWithErrnoSet) {
+  errno = 0;
+  EXPECT_FALSE(tether::debug_to(-1, "nowhere"));
+  EXPECT_EQ(errno, EBADF);
+  test_pipe p;
+  const int closed = p.write_fd();
+  p.close_write();
+  errno = 0;
+  EXPECT_FALSE(tether::debug_to(closed, "closed"));
+  EXPECT_EQ(errno, EBADF);
+  // A read-only fd is not writable either.
+  errno = 0;
+  EXPECT_FALSE(tether::debug_to(p.read_fd(), "read end"));
+  EXPECT_EQ(errno, EBADF);
+}
+
+TEST(DebugTo, APipeWithNoReaderReturnsFalseWithEpipe) {
+  // As any write(2), this raises SIGPIPE unless it is ignored (tether::net
+  // ignores it, as Node does at start-up). Ignore it for the test.
+  struct sigaction ignore {};
+  struct sigaction old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
+  test_pipe p;
+  p.close_read();
+  errno = 0;
+  EXPECT_FALSE(tether::debug_to(p.write_fd(), "gone"));
+  EXPECT_EQ(errno, EPIPE);
+  ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+TEST(DebugTo, ALongLineStopsAtTheFirstFailedWrite) {
+  // The line is written in 4 KiB pieces; after a failure the rest is dropped
+  // (not retried piece by piece) and the result is false.
+  errno = 0;
+  EXPECT_FALSE(tether::debug_to(-1, std::string(20000, 'x')));
+  EXPECT_EQ(errno, EBADF);
+}
+
+TEST(DebugTo, CreatesNoResourceAndWorksInsideHooks) {
+  test_pipe p;
+  const int fd = p.write_fd();
+  hook_recorder rec({.also = {.init = [fd](async_id id, std::string_view type, async_id trigger,
+                                           tether::resource&) {
+                                tether::debug_to(fd, "init", id, type, "trigger", trigger);
+                              },
+                              .destroy = [fd](async_id id) { tether::debug_to(fd, "destroy", id); }}});
+  rec.enable();
+  async_id id = 0;
+  {
+    tether::async_resource r("Job");
+    id = r.id();
+  }
+  rec.disable();
+  const std::string i = std::to_string(id);
+  EXPECT_EQ(p.drain(), "init " + i + " Job trigger 1\ndestroy " + i + "\n");
+  EXPECT_THAT(rec.events(), ElementsAre("init Job " + i + " trigger 1", "destroy " + i));
+}
+
+TEST(DebugTo, AppendsToARegularFile) {
+  char path[] = "/tmp/tether-debug-to-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(tether::debug_to(fd, "one"));
+  EXPECT_TRUE(tether::debug_to(fd, "two", 2));
+  ::lseek(fd, 0, SEEK_SET);
+  char buf[64] = {};
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  ::unlink(path);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "one\ntwo 2\n");
 }
 
 }  // namespace

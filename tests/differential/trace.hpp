@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <limits>
 #include <cstddef>
 #include <ostream>
 #include <sstream>
@@ -107,6 +109,21 @@ void note(const A&... args) {
 template <class... A>
 void differs(const A&... args) {
   write_line(join("differs", args...));
+}
+
+/// A double as JavaScript prints it, for the usual ranges: the shortest text
+/// that reads back the same ("5", "2.5", "288.6749902572095"), "NaN",
+/// "Infinity".
+inline std::string number(double v) {
+  if (v != v) {
+    return "NaN";
+  }
+  if (v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity()) {
+    return v > 0 ? "Infinity" : "-Infinity";
+  }
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 /// The store of `s` as text: "-" when there is none (undefined in Node).

@@ -5,10 +5,18 @@
 // verdict does not depend on how the bytes were split into reads. Each
 // input is parsed whole and again cut at a position taken from its first
 // two bytes; the events (heads with their fields, bodies, ends, the error
-// status) must be identical. A difference calls __builtin_trap().
+// status, what a close of the connection then says) must be identical. A
+// difference calls __builtin_trap().
 //
-// Small limits (256-byte heads, 64-byte bodies) so that the 431 and 413
-// paths are reached often.
+// Input: byte 0 and the low 4 bits of byte 1 give the cut; the high 4 bits
+// of byte 1 set server_connection's options (1: an upgrade handler, 2: a
+// CONNECT handler, 4: max_requests_per_socket = 3, 8: the request timeout
+// fires at the end instead of the header timeout); the rest is the input.
+// on_upgrade must come at most once, with `rest` a suffix of what was fed
+// by then, and nothing after it.
+//
+// Small limits (256-byte heads and trailers, 64-byte bodies, 32 bytes of
+// chunk extensions) so that the 431 and 413 paths are reached often.
 //
 //   cmake --preset fuzz && cmake --build --preset fuzz
 //   ./build/fuzz/tests/fuzz/http_request_fuzz -max_total_time=60 \
@@ -32,6 +40,7 @@ parser_limits small_limits() {
   parser_limits l;
   l.max_header_size = 256;
   l.max_body_size = 64;
+  l.max_chunk_extensions_size = 32;
   return l;
 }
 
@@ -83,12 +92,10 @@ std::string run(message_kind kind, std::string_view a, std::string_view b) {
       }
     }
   }
-  if (kind == message_kind::response) {
-    const parse_step s = p.finish();
-    log += s.event == parse_event::end ? "B " + body + "\nEOF-E\n"
-           : s.event == parse_event::error ? "EOF-X\n"
-                                           : "EOF\n";
-  }
+  const parse_step s = p.finish();
+  log += s.event == parse_event::end     ? "B " + body + "\nEOF-E\n"
+         : s.event == parse_event::error ? "EOF-X " + std::to_string(p.error_status()) + "\n"
+                                         : "EOF\n";
   return log;
 }
 
@@ -106,8 +113,17 @@ void check_split(message_kind kind, std::string_view input, std::size_t cut) {
 struct answering_observer final : server_observer {
   server_connection* conn = nullptr;
   std::vector<request_id> later;
+  std::string fed;  // everything given to feed() so far
+  bool upgraded = false;
+
+  void check_not_upgraded() const {
+    if (upgraded) {
+      __builtin_trap();  // nothing reaches the observer after on_upgrade
+    }
+  }
 
   void on_request(request_id id, message_head& head) override {
+    check_not_upgraded();
     if (head.expect_continue) {
       conn->write_continue(id);
     }
@@ -117,9 +133,17 @@ struct answering_observer final : server_observer {
       later.push_back(id);
     }
   }
-  void on_request_body(request_id, std::string_view) override {}
-  void on_request_end(request_id) override {}
-  void on_request_error(request_id, int) override {}
+  void on_request_body(request_id, std::string_view) override { check_not_upgraded(); }
+  void on_request_end(request_id) override { check_not_upgraded(); }
+  void on_request_error(request_id, int) override { check_not_upgraded(); }
+  void on_upgrade(request_id, message_head& head, std::string_view rest) override {
+    check_not_upgraded();
+    upgraded = true;
+    if (!head.upgrade || rest.size() > fed.size() ||
+        fed.compare(fed.size() - rest.size(), rest.size(), rest) != 0) {
+      __builtin_trap();  // `rest` is what arrived past an upgrade's head
+    }
+  }
 
   void answer(request_id id, std::string_view text) const {
     if (id % 3 == 0) {
@@ -136,17 +160,24 @@ struct answering_observer final : server_observer {
   }
 };
 
-void run_connection(std::string_view input, std::size_t cut) {
+void run_connection(std::string_view input, std::size_t cut, unsigned options) {
   answering_observer obs;
   server_limits limits;
   limits.parser = small_limits();
   limits.max_pipelined = 3;
   limits.date = [] { return std::string_view("Thu, 01 Jan 1970 00:00:00 GMT"); };
+  limits.upgrade_handler = (options & 1) != 0;
+  limits.connect_handler = (options & 2) != 0;
+  limits.max_requests_per_socket = (options & 4) != 0 ? 3 : 0;
   server_connection conn(obs, limits);
   obs.conn = &conn;
   std::string out;
+  obs.fed.assign(input.substr(0, cut));
   conn.feed(input.substr(0, cut));
   out += conn.take_output();
+  if (!obs.upgraded) {
+    obs.fed.append(input.substr(cut));
+  }
   conn.feed(input.substr(cut));
   while (!obs.later.empty() || conn.can_resume()) {
     for (auto it = obs.later.rbegin(); it != obs.later.rend(); ++it) {
@@ -157,9 +188,16 @@ void run_connection(std::string_view input, std::size_t cut) {
     out += conn.take_output();
   }
   conn.feed_eof();
-  conn.headers_timeout();
+  if ((options & 8) != 0) {
+    conn.request_timeout();
+  } else {
+    conn.headers_timeout();
+  }
   out += conn.take_output();
   if (!out.empty() && out.compare(0, 9, "HTTP/1.1 ") != 0) {
+    __builtin_trap();
+  }
+  if (obs.upgraded && !conn.done()) {
     __builtin_trap();
   }
 }
@@ -172,9 +210,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::string_view input(reinterpret_cast<const char*>(data + 2), size - 2);
   const std::size_t cut =
-      input.empty() ? 0 : static_cast<std::size_t>(data[0] | (data[1] << 8)) % (input.size() + 1);
+      input.empty() ? 0 : static_cast<std::size_t>(data[0] | ((data[1] & 0x0f) << 8)) % (input.size() + 1);
+  const unsigned options = data[1] >> 4;
   check_split(message_kind::request, input, cut);
   check_split(message_kind::response, input, cut);
-  run_connection(input, cut);
+  run_connection(input, cut, options);
   return 0;
 }

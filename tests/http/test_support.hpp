@@ -4,14 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <tether/async_hooks.hpp>
 #include <tether/http.hpp>
 #include <tether/net.hpp>
 #include <tether/promise.hpp>
+#include <tether/timers.hpp>
 #include <tether/uv_error.hpp>
 
 #include "http/message_parser.hpp"
@@ -97,8 +102,52 @@ inline promise<raw_result> raw_exchange(std::uint16_t port, std::string bytes,
   co_return out;
 }
 
+/// The most memory a server's connections held (server::buffered_bytes())
+/// at the end of any callback while it is alive: an async hook's `after`
+/// samples it, so no moment between two callbacks is missed. Holds a
+/// pointer to the server: destroy it first.
+class buffered_peak {
+ public:
+  explicit buffered_peak(const http::server& s)
+      : server_(&s), hook_(create_hook({.after = [this](async_id) { sample(); }})) {
+    hook_.enable();
+  }
+  buffered_peak(const buffered_peak&) = delete;
+  buffered_peak& operator=(const buffered_peak&) = delete;
+
+  std::size_t peak() const noexcept { return peak_; }
+  /// Starts over (after a warm-up, say).
+  void reset() noexcept { peak_ = 0; }
+
+ private:
+  void sample() noexcept { peak_ = std::max(peak_, server_->buffered_bytes()); }
+
+  const http::server* server_;
+  std::size_t peak_ = 0;
+  async_hook hook_;
+};
+
 class http_fixture : public net_fixture {
+ public:
+  /// Runs the loop, stopping it after `limit` if it has not ended by then,
+  /// so that a bug that leaves a client waiting fails the test instead of
+  /// hanging it. True if the loop ended by itself.
+  bool run_for(std::chrono::milliseconds limit) {
+    bool expired = false;
+    timeout guard = set_timeout(
+        [&] {
+          expired = true;
+          stop_loop();
+        },
+        limit);
+    guard.unref();
+    loop().run();
+    clear_timeout(guard);
+    return !expired;
+  }
+
  protected:
+
   /// Ends the loop's run() when `p` settles (the server would keep it
   /// going), rethrowing a rejection as a test failure.
   template <class T>

@@ -8,9 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <poll.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +26,7 @@
 #include <tether/timers.hpp>
 #include <tether/work.hpp>
 
+#include "runtime/held_back.hpp"
 #include "runtime/loop_fixture.hpp"
 
 namespace {
@@ -49,51 +48,15 @@ using tether::timeout;
 using tether::trigger_async_id;
 using tether::usage_error;
 using tether::test::invocation_counts;
-
-/// What test callbacks throw: carries a value, so a test can tell which
-/// exception run() rethrew.
-struct test_error : std::runtime_error {
-  explicit test_error(int v) : std::runtime_error("test_error " + std::to_string(v)), value(v) {}
-  int value;
-};
-
-/// The value of the test_error run() throws (-1: it returned normally).
-int run_error(event_loop& loop) {
-  try {
-    loop.run();
-  } catch (const test_error& e) {
-    return e.value;
-  }
-  return -1;
-}
-
-/// Blocks until libuv's next poll phase has something to deliver (the
-/// loop's epoll fd is readable: here, the thread pool's wake-up).
-void wait_for_pending_io(event_loop& loop) {
-  pollfd p{uv_backend_fd(loop.native_handle()), POLLIN, 0};
-  // An event wait, not a sleep: the 10 s only keep a broken test from hanging.
-  ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "no completion became ready";
-}
+using tether::test::run_error;
+using tether::test::test_error;
 
 class EventLoop : public tether::test::loop_fixture {
  protected:
-  /// A timer in the loop's third turn or later (after a poll phase: libuv
-  /// watches the thread pool's wake-up fd from its first poll on) runs
-  /// `release`, which lets a pool job blocked in the test finish, waits until
-  /// the job's completion is ready for this turn's poll phase, queues a tick and
-  /// an immediate (marking "tick" and "immediate"), and throws test_error(8).
+  /// held_back.hpp's, marking into this test's log.
   void throw_when_completion_is_ready(std::function<void()> release) {
-    set_immediate([this, release = std::move(release)]() mutable {
-      set_timeout(
-          [this, release = std::move(release)] {
-            release();
-            wait_for_pending_io(event_loop::current());
-            next_tick([this] { mark("tick"); });
-            set_immediate([this] { mark("immediate"); });
-            throw test_error(8);
-          },
-          1ms);
-    });
+    tether::test::throw_when_completion_is_ready([this](std::string m) { mark(std::move(m)); },
+                                                 std::move(release));
   }
 };
 

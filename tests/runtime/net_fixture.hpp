@@ -2,8 +2,12 @@
 // net_fixture: loop_fixture plus what the TCP tests share: filtering the
 // combined log down to some resources (server and client events interleave
 // in an order libuv's poll decides), stopping the loop while handles stay
-// open, and a port nobody listens on.
+// open, a port nobody listens on, and a raw POSIX client.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -11,6 +15,7 @@
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tether/net.hpp>
@@ -18,6 +23,41 @@
 #include "runtime/loop_fixture.hpp"
 
 namespace tether::test {
+
+/// A plain blocking POSIX client (connected to 127.0.0.1:port when the
+/// constructor returns: the kernel completes the handshake from the
+/// listen backlog), for what tether's own socket cannot do on purpose:
+/// abort with RST, or never read.
+class raw_client {
+ public:
+  explicit raw_client(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  raw_client(const raw_client&) = delete;
+  raw_client& operator=(const raw_client&) = delete;
+  ~raw_client() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  void send(std::string_view s) {
+    EXPECT_EQ(::send(fd_, s.data(), s.size(), 0), static_cast<ssize_t>(s.size()));
+  }
+  /// Closes with RST (SO_LINGER 0) instead of FIN.
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
 
 class net_fixture : public loop_fixture {
  protected:

@@ -6,6 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -184,7 +190,7 @@ TEST_F(Net, HalfCloseEchoWithCoroutines) {
   EXPECT_EQ(text, "ping pong");
 }
 
-TEST_F(Net, WriteWrapAndShutdownWrapAreTriggeredByTheSocket) {
+TEST_F(Net, ShutdownWrapIsTriggeredByTheSocketAndSmallWritesNeedNoWriteWrap) {
   net::server srv = net::server::listen("127.0.0.1", 0);
   promise<void> server_done = echo_once(srv);
   promise<std::string> reply = send_and_collect(srv.port(), "x");
@@ -195,25 +201,161 @@ TEST_F(Net, WriteWrapAndShutdownWrapAreTriggeredByTheSocket) {
     sockets.push_back(a.id);
   }
   ASSERT_EQ(sockets.size(), 2U);
-  const auto writes = rec().activities_of_type("WRITEWRAP");
+  // The client's message and the echo: the kernel took each at once.
+  EXPECT_THAT(rec().activities_of_type("WRITEWRAP"), ::testing::IsEmpty());
   const auto shutdowns = rec().activities_of_type("SHUTDOWNWRAP");
-  ASSERT_EQ(writes.size(), 2U);  // the client's message, the echo
   ASSERT_EQ(shutdowns.size(), 2U);
-  for (const auto& a : writes) {
-    EXPECT_THAT(sockets, ::testing::Contains(a.trigger));
-    EXPECT_EQ(a.calls, (tether::test::invocation_counts{
-                           .init = 1, .before = 1, .after = 1, .destroy = 1}));
-  }
   for (const auto& a : shutdowns) {
     EXPECT_THAT(sockets, ::testing::Contains(a.trigger));
     EXPECT_EQ(a.calls, (tether::test::invocation_counts{
                            .init = 1, .before = 1, .after = 1, .destroy = 1}));
   }
-  // Each write's completion: before, after, destroy, nothing in between.
+}
+
+// Node's StreamBase::Write: uv_try_write first; a write the kernel took at
+// once creates no WRITEWRAP and its callback runs from a TickObject
+// (trigger: where write() was called), as Node's afterWriteDispatched ->
+// process.nextTick (Node: async-hooks/test-writewrap.js, whose
+// conn.write('hi') creates no WRITEWRAP; it writes until one write does not
+// finish at once to see one).
+TEST_F(Net, AWriteTheKernelTakesAtOnceCompletesInATickObject) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  net::socket peer;
+  srv.on_connection([&](net::socket s) {
+    peer = std::move(s);
+    srv.close();
+  });
+  net::socket client;
+  async_id caller = 0;
+  async_id in_cb = 0;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+    ASSERT_FALSE(ec);
+    client = std::move(s);
+    caller = execution_async_id();
+    mark("write");
+    client.write("hello", [&](std::error_code e) {
+      EXPECT_FALSE(e);
+      mark("written");
+      in_cb = execution_async_id();
+      EXPECT_EQ(client.buffered_amount(), 0U);
+      client.close();
+      peer.close();
+    });
+    EXPECT_EQ(client.buffered_amount(), 0U);  // all of it is in the kernel
+    mark("returned");
+  });
+  loop().run();
+  EXPECT_THAT(rec().activities_of_type("WRITEWRAP"), ::testing::IsEmpty());
+  const auto ticks = rec().activities_of_type("TickObject");
+  ASSERT_EQ(ticks.size(), 1U);
+  const async_id k = ticks[0].id;
+  EXPECT_EQ(in_cb, k);
+  EXPECT_THAT(log_of({caller, k}, {"write", "returned", "written"}),
+              ElementsAre(init("TCPCONNECTWRAP", caller, client.id()), before(caller), "write",
+                          init("TickObject", k, caller), "returned",
+                          after(caller), destroy(caller), before(k), "written", after(k),
+                          destroy(k)));
+}
+
+// What the kernel does not take at once goes through a WRITEWRAP (trigger:
+// the socket) whose scope the callback runs in, once the peer has read.
+TEST_F(Net, TheRestOfAWriteGoesThroughAWriteWrapTriggeredByTheSocket) {
+  constexpr std::size_t total = std::size_t{8} * 1024 * 1024;  // > Linux's 4 MiB send buffer
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  net::socket peer;
+  std::size_t received = 0;
+  std::function<void()> read_all = [&] {
+    peer.read([&](std::error_code ec, std::string chunk) {
+      ASSERT_FALSE(ec);
+      received += chunk.size();
+      if (chunk.empty()) {
+        peer.close();
+        return;
+      }
+      read_all();
+    });
+  };
+  srv.on_connection([&](net::socket s) {
+    peer = std::move(s);
+    srv.close();
+  });
+  net::socket client;
+  async_id in_cb = 0;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+    ASSERT_FALSE(ec);
+    client = std::move(s);
+    client.write(std::string(total, 'w'), [&](std::error_code e) {
+      EXPECT_FALSE(e);
+      mark("written");
+      in_cb = execution_async_id();
+      client.end([&](std::error_code) { client.close(); });
+    });
+    mark("queued");
+    EXPECT_GT(client.buffered_amount(), 0U);
+    EXPECT_LT(client.buffered_amount(), total);  // the kernel took the first part
+    read_all();
+  });
+  loop().run();
+  EXPECT_EQ(received, total);
+  const auto writes = rec().activities_of_type("WRITEWRAP");
+  ASSERT_EQ(writes.size(), 1U);
   const async_id w = writes[0].id;
-  const auto seq = log_of({w});
-  EXPECT_THAT(seq, ElementsAre(init("WRITEWRAP", w, writes[0].trigger), before(w), after(w),
-                               destroy(w)));
+  EXPECT_EQ(writes[0].trigger, client.id());
+  EXPECT_EQ(in_cb, w);
+  EXPECT_THAT(log_of({w}, {"queued", "written"}),
+              ElementsAre(init("WRITEWRAP", w, client.id()), "queued", before(w), "written",
+                          after(w), destroy(w)));
+  EXPECT_THAT(rec().activities_of_type("TickObject"), ::testing::IsEmpty());
+}
+
+// --- socket options ------------------------------------------------------------
+
+/// TCP_NODELAY of a socket, read from its file descriptor.
+bool no_delay_of(const net::socket& s) {
+  uv_os_fd_t fd = -1;
+  EXPECT_EQ(uv_fileno(reinterpret_cast<const uv_handle_t*>(s.native_handle()), &fd), 0);
+  int on = -1;
+  socklen_t len = sizeof on;
+  EXPECT_EQ(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+  return on != 0;
+}
+
+// As Node (noDelay defaults to true since v18): Nagle's algorithm is off on
+// accepted and on connected sockets, unless socket_options says otherwise.
+TEST_F(Net, AcceptedAndConnectedSocketsHaveNoDelayOn) {
+  net::server srv = net::server::listen("127.0.0.1", 0);
+  std::vector<net::socket> accepted;
+  srv.on_connection([&](net::socket s) {
+    accepted.push_back(std::move(s));
+    if (accepted.size() == 2) {
+      srv.close();
+    }
+  });
+  net::socket with_default;
+  net::socket with_nagle;
+  net::connect("127.0.0.1", srv.port(), [&](std::error_code ec, net::socket s) {
+    ASSERT_FALSE(ec);
+    with_default = std::move(s);
+  });
+  net::connect("127.0.0.1", srv.port(), {.no_delay = false},
+               [&](std::error_code ec, net::socket s) {
+                 ASSERT_FALSE(ec);
+                 with_nagle = std::move(s);
+               });
+  loop().run();
+  ASSERT_EQ(accepted.size(), 2U);
+  EXPECT_TRUE(no_delay_of(accepted[0]));
+  EXPECT_TRUE(no_delay_of(accepted[1]));
+  EXPECT_TRUE(no_delay_of(with_default));
+  EXPECT_FALSE(no_delay_of(with_nagle));
+  with_nagle.set_no_delay(true);
+  EXPECT_TRUE(no_delay_of(with_nagle));
+  accepted[0].set_no_delay(false);
+  EXPECT_FALSE(no_delay_of(accepted[0]));
+  // Closed or empty: no handle.
+  with_default.close();
+  EXPECT_EQ(with_default.native_handle(), nullptr);
+  EXPECT_EQ(net::socket().native_handle(), nullptr);
 }
 
 TEST_F(Net, ContextFlowsThroughAcceptConnectReadAndWrite) {

@@ -317,6 +317,70 @@ TEST_F(Timers, IntervalClearedByAnotherTimerStops) {
   EXPECT_LT(pos(destroy(iv.id())), pos(after(stop.id())));
 }
 
+// An interval's period is its delay, counted from the start of each run
+// (Node's listOnTimeout: `start = getLibuvNow()` before the callback). Two
+// tests that hold under any load: timestamps between runs give a lower
+// bound (a period too short); a period too long (doubled, say) is caught by
+// order, not by time.
+TEST_F(Timers, IntervalRunsNoSoonerThanItsPeriod) {
+  constexpr auto period = 20ms;
+  constexpr std::size_t runs = 5;
+  std::vector<std::chrono::steady_clock::time_point> at;
+  std::vector<std::uint64_t> loop_at;
+  timeout iv = set_interval(
+      [&] {
+        at.push_back(std::chrono::steady_clock::now());
+        loop_at.push_back(tether::event_loop::current().now());
+        if (at.size() == runs) {
+          clear_interval(iv);
+        }
+      },
+      period);
+  const auto started = std::chrono::steady_clock::now();
+  loop().run();
+  ASSERT_EQ(at.size(), runs);
+  EXPECT_GE(at[0] - started, period - 1ms);
+  for (std::size_t i = 1; i < runs; ++i) {
+    // libuv counts whole milliseconds: the loop time advances by at least
+    // the period, the clock by at least the period less one millisecond.
+    EXPECT_GE(loop_at[i] - loop_at[i - 1], std::uint64_t{period.count()}) << "run " << i;
+    EXPECT_GE(at[i] - at[i - 1], period - 1ms) << "run " << i;
+    EXPECT_LT(at[i] - at[i - 1], 10s) << "run " << i;  // only: not stuck
+  }
+}
+
+// A timeout of the same delay started inside each run is due no sooner than
+// the interval's next run (it starts counting later, in the same list): the
+// two fire in the same timers phase, the timeout first (it was appended to
+// the list first), before that turn's check phase (its immediate), however
+// late the phase comes. A longer period would let the immediate run first.
+TEST_F(Timers, IntervalRunsAsSoonAsItsPeriodHasPassed) {
+  constexpr auto period = 20ms;
+  constexpr int runs = 5;
+  int count = 0;
+  timeout iv = set_interval(
+      [&] {
+        mark("run");
+        if (++count == runs) {
+          clear_interval(iv);
+          return;
+        }
+        set_timeout(
+            [this] {
+              mark("same-delay");
+              tether::set_immediate([this] { mark("next-turn"); });
+            },
+            period);
+      },
+      period);
+  loop().run();
+  std::vector<std::string> expected{"run"};
+  for (int i = 1; i < runs; ++i) {
+    expected.insert(expected.end(), {"same-delay", "run", "next-turn"});
+  }
+  EXPECT_EQ(markers(), expected);
+}
+
 TEST_F(Timers, ClearTimeoutBeforeFiringDestroysWithoutBeforeOrAfter) {
   bool ran = false;
   timeout t = set_timeout([&] { ran = true; }, 1ms);

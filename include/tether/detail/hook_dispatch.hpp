@@ -22,6 +22,24 @@ inline constexpr unsigned hook_event_count = 5;
 // writer through an acquire load of the published list.
 extern std::atomic<unsigned> active_hook_events;
 
+/// A low-level listener for tether's own layers (tether::stack_trace), beside
+/// the hooks. Unlike a hook it receives the resource itself at destroy too,
+/// and it owns one pointer in every resource
+/// (resource_access::observer_data). `init` runs before every hook's init,
+/// `destroy` after every hook's destroy; both for visible resources only (not
+/// those created while a hook callback runs), on the event's thread, counted
+/// as hook callbacks (resources they create are hidden). They must not throw.
+/// Either may be null; a null one costs nothing (its event bit stays clear).
+struct resource_observer {
+  void (*init)(resource& r) noexcept = nullptr;
+  void (*destroy)(resource& r) noexcept = nullptr;
+};
+
+/// Installs `o` as the one observer (null: none), from the next event on.
+/// `o` must stay valid for the rest of the process: another thread may still
+/// be inside a callback of the one replaced. Thread-safe.
+void set_resource_observer(const resource_observer* o) noexcept;
+
 /// The out-of-line dispatchers, one per event so that each is a straight
 /// loop over the published list (instantiated in hook_registry.cpp).
 template <hook_event E>

@@ -34,6 +34,7 @@
 #include <utility>
 
 #include <tether/async_hooks.hpp>
+#include <tether/detail/diagnostics.hpp>
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/detail/thread_state.hpp>
 #include <tether/integration.hpp>
@@ -171,6 +172,7 @@ inline void init_promise_resource(promise_base& p, async_id trigger = 0) noexcep
   const async_id trigger_id = trigger != 0 ? trigger : execution_async_id();
   const async_id id = new_async_id(s);
   resource_access::init(p, promise_type_name, id, trigger_id, s.hook_depth != 0);
+  resource_access::mark_awaitable(p);
   emit_hook(hook_event::init, p);
 }
 
@@ -183,6 +185,7 @@ inline void init_promise_capturing(promise_base& p, async_id trigger = 0) noexce
   const async_id trigger_id = trigger != 0 ? trigger : execution_async_id();
   const async_id id = new_async_id(s);
   resource_access::init(p, promise_type_name, id, trigger_id, s.hook_depth != 0);
+  resource_access::mark_awaitable(p);
   resource_access::capture_frame(p, s.frame);
   emit_hook(hook_event::init, p);
 }
@@ -235,9 +238,13 @@ struct await_node : reaction {
   std::coroutine_handle<> handle;
   promise_base* owner = nullptr;
   void* foreign = nullptr;  // the throwaway resource of a foreign awaiter
+  // Where the awaiting coroutine is suspended: await_on()'s return address,
+  // which lies in the coroutine's own code because await_suspend is always
+  // inlined. Read by the await-chain walker (detail/diagnostics.hpp).
+  const void* resume_address = nullptr;
 };
 /// Throws usage_error (rethrown at the co_await) if `awaited` is null or
-/// the thread has no event_loop.
+/// the thread has no event_loop. Records its return address in `node`.
 void await_on(promise_base* awaited, await_node& node);
 /// The awaiter goes away: unlinks `node` from `awaited` if still waiting,
 /// detaches a foreign awaiter's throwaway resource.

@@ -4,7 +4,7 @@
 // Each is an *op* that knows how to start its uv_fs_* call and turn the
 // finished request into a value, and a *handler* (fs/request.hpp) that
 // delivers the outcome; request<Op, Handler> owns both, plus the uv_fs_t,
-// from submit() until the end of its completion.
+// and goes the way of every libuv request (runtime/request.hpp).
 
 #include <tether/fs.hpp>
 
@@ -188,14 +188,6 @@ struct rename_op {
   failure_site site() const noexcept { return {"rename", from, to}; }
 };
 
-template <class Op, class Handler>
-struct request final : fs_request {
-  request(Op o, Handler h) : op(std::move(o)), handler(std::move(h)) {}
-
-  Op op;
-  Handler handler;
-};
-
 /// What a failed operation passes as its value: the op's failed_value, or empty.
 template <class Op>
 typename Op::value_type failed_value() {
@@ -207,54 +199,52 @@ typename Op::value_type failed_value() {
 }
 
 template <class Op, class Handler>
-void complete_request(uv_fs_t* req) {
-  if (held_back(req, &complete_request<Op, Handler>)) {
-    return;
+struct request final : fs_request {
+  request(Op o, Handler h) : op(std::move(o)), handler(std::move(h)) {}
+
+  /// Inside the request's scope.
+  void complete() {
+    Handler h = std::move(handler);
+    h.complete(ec, std::move(value), op.site());
   }
-  std::unique_ptr<request<Op, Handler>> r(static_cast<request<Op, Handler>*>(&fs_request::of(req)));
-  std::error_code ec = make_uv_error_code(error_of(*req));
-  typename Op::value_type value = failed_value<Op>();
-  if (!ec) {
-    try {
-      value = r->op.take(*req);
-    } catch (const std::bad_alloc&) {
-      ec = make_uv_error_code(UV_ENOMEM);
+
+  /// libuv's completion: the outcome is taken out of the uv_fs_t, whose own
+  /// allocations go at once, even if the callback is held back.
+  static void on_done(uv_fs_t* req) {
+    auto& r = tether::detail::request_of<request>(req);
+    r.ec = make_uv_error_code(error_of(*req));
+    if (!r.ec) {
+      try {
+        r.value = r.op.take(*req);
+      } catch (const std::bad_alloc&) {
+        r.ec = make_uv_error_code(UV_ENOMEM);
+      }
     }
+    uv_fs_req_cleanup(req);
+    tether::detail::complete_request(r);
   }
-  uv_fs_req_cleanup(req);
-  // The handler leaves the request before it runs (as Asio's do_complete);
-  // the request itself, the resource whose scope the handler runs in, goes
-  // right after that scope.
-  Handler handler = std::move(r->handler);
-  loop_core& loop = *r->loop;
-  if (loop.closing()) {  // the loop's destructor: no user code, just free
-    emit_destroy(*r);
-    return;
-  }
-  loop.run_callback(
-      *r, [&] { handler.complete(ec, std::move(value), r->op.site()); },
-      [&] {
-        emit_destroy(*r);
-        r.reset();
-      });
-}
+
+  Op op;
+  Handler handler;
+  std::error_code ec;
+  typename Op::value_type value = failed_value<Op>();
+};
 
 /// Starts one request: `init` now, in the caller's context. Throws uv_error
 /// if libuv refuses it (only on out-of-memory or invalid arguments).
 template <class Op, class Handler>
 void submit(Op op, Handler handler, std::string_view type) {
-  auto r = std::make_unique<request<Op, Handler>>(std::move(op), std::move(handler));
-  const auto start_uv = [&r](uv_loop_t* l, uv_fs_t* q, uv_fs_cb cb) {
-    return r->op.start(l, q, cb);
-  };
-  const int rc =
-      r->start(tether::detail::current_core(), type, &complete_request<Op, Handler>, start_uv);
-  if (rc < 0) {
-    const failure_site site = r->op.site();
-    throw uv_error(make_uv_error_code(rc), site.syscall, std::string(site.path),
-                   std::string(site.dest));
-  }
-  r.release();  // owned by libuv until complete_request
+  (void)tether::detail::start_request(
+      std::make_unique<request<Op, Handler>>(std::move(op), std::move(handler)),
+      tether::detail::current_core(), type, 0, [](request<Op, Handler>& r) {
+        const int rc = r.op.start(r.loop->uv(), &r.req, &request<Op, Handler>::on_done);
+        if (rc < 0) {
+          const failure_site site = r.op.site();
+          throw uv_error(make_uv_error_code(rc), site.syscall, std::string(site.path),
+                         std::string(site.dest));
+        }
+        return rc;
+      });
 }
 
 /// The callback form of an op.

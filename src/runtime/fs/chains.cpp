@@ -36,20 +36,28 @@ constexpr std::size_t read_chunk = std::size_t{512} * 1024;
 constexpr std::size_t unknown_size_chunk = std::size_t{64} * 1024;
 constexpr std::size_t write_chunk = std::size_t{512} * 1024;
 
-/// A chain of libuv requests, one at a time, each its own resource. Two
-/// request slots are used in turn: the next request is started from inside
-/// the current one's callback scope (so it is triggered by it), and so
-/// before the current one is destroyed. The user's handler runs inside the
-/// last request's scope.
+/// A chain of libuv requests, one at a time, each its own resource. The next
+/// request is started from inside the current one's callback scope (so it
+/// is triggered by it), and so before the current one is destroyed; the
+/// user's handler runs inside the last request's scope. The chain is owned
+/// by the request in flight (each hands it on to the next it starts), and
+/// so goes with the last one, or with any one the loop drops unrun.
 class chain {
  public:
   chain(const chain&) = delete;
   chain& operator=(const chain&) = delete;
-  virtual ~chain() = default;
+  /// A file still open (the loop dropped a request unrun) is closed
+  /// synchronously, so that no descriptor leaks.
+  virtual ~chain() {
+    if (fd_ >= 0) {
+      close_now(loop_.uv(), fd_);
+    }
+  }
 
-  /// Starts the first request (open). Throws uv_error if libuv refuses it;
-  /// the caller then deletes the chain.
-  void start(int flags, int mode);
+  /// Starts the first request (open); from then on the chain owns itself
+  /// through its requests. Throws uv_error if libuv refuses it (the chain
+  /// is then deleted).
+  static void start(std::unique_ptr<chain> c, int flags, int mode);
 
  protected:
   enum class stage { open, fstat, transfer, close };
@@ -65,10 +73,10 @@ class chain {
   /// Moves the handler and the result out of the chain and invokes it.
   virtual void deliver() = 0;
 
-  /// Starts the next request in the free slot; a negative libuv code if it
-  /// could not be started (nothing then waits for it).
+  /// Starts the next request; a negative libuv code if it could not be
+  /// started (nothing then waits for it).
   template <class Start>
-  int issue(stage next, Start&& start_uv);
+  int issue(stage next, Start&& start_uv) noexcept;
   /// Records the first error, then closes the file if open, else finishes.
   void fail(int uv_code, const char* syscall);
   void close_file();
@@ -83,64 +91,65 @@ class chain {
 
  private:
   struct step final : fs_request {
-    chain* owner = nullptr;
+    std::unique_ptr<chain> owner;  // the chain, while this step is the one in flight
+
+    void complete() {
+      chain& c = *owner;
+      c.holder_ = &owner;
+      c.advance(req);
+    }
+    static void on_done(uv_fs_t* req);
   };
 
-  static void on_step(uv_fs_t* req);
   /// Runs inside the finished request's callback scope.
   void advance(const uv_fs_t& done);
-  void finish();
-  void abandon(step& s, const uv_fs_t& done) noexcept;
 
   std::string_view type_;
-  step steps_[2];
-  unsigned free_slot_ = 0;
+  std::unique_ptr<chain>* holder_ = nullptr;  // where the chain's owner is now
   const char* failed_syscall_ = "";
-  bool finished_ = false;
 };
 
 template <class Start>
-int chain::issue(stage next, Start&& start_uv) {
-  step& s = steps_[free_slot_];
-  s.owner = this;
-  const int rc = s.start(loop_, type_, &chain::on_step, std::forward<Start>(start_uv));
-  if (rc < 0) {
-    return rc;
+int chain::issue(stage next, Start&& start_uv) noexcept {
+  try {
+    auto s = std::make_unique<step>();
+    step* started = s.get();
+    const int rc = tether::detail::start_request(
+        std::move(s), loop_, type_, 0,
+        [&](step& r) { return start_uv(loop_.uv(), &r.req, &step::on_done); });
+    if (rc < 0) {
+      return rc;
+    }
+    started->owner = std::move(*holder_);
+    holder_ = &started->owner;
+  } catch (const std::bad_alloc&) {
+    return UV_ENOMEM;
   }
   stage_ = next;
-  free_slot_ ^= 1U;
   return 0;
 }
 
-void chain::start(int flags, int mode) {
-  const int rc = issue(stage::open, [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) {
-    return uv_fs_open(l, r, path_.c_str(), flags, mode, cb);
+void chain::start(std::unique_ptr<chain> c, int flags, int mode) {
+  chain& self = *c;
+  self.holder_ = &c;
+  const int rc = self.issue(stage::open, [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) {
+    return uv_fs_open(l, r, self.path_.c_str(), flags, mode, cb);
   });
   if (rc < 0) {
-    throw uv_error(make_uv_error_code(rc), "open", path_);
+    throw uv_error(make_uv_error_code(rc), "open", self.path_);  // `c` still owns the chain
   }
 }
 
-void chain::on_step(uv_fs_t* req) {
-  if (held_back(req, &chain::on_step)) {
-    return;
-  }
-  step& s = static_cast<step&>(fs_request::of(req));
-  chain& c = *s.owner;
+void chain::step::on_done(uv_fs_t* req) {
+  step& s = tether::detail::request_of<step>(req);
   // The request's own allocations go now; result and statbuf stay readable.
   uv_fs_req_cleanup(req);
-  if (c.loop_.closing()) {
-    c.abandon(s, *req);
-    return;
+  // An opened file is the chain's from now on, even if the loop drops this
+  // completion unrun: ~chain closes it then.
+  if (s.owner->stage_ == stage::open && req->result >= 0) {
+    s.owner->fd_ = static_cast<uv_file>(req->result);
   }
-  c.loop_.run_callback(
-      s, [&] { c.advance(*req); },
-      [&] {
-        emit_destroy(s);
-        if (c.finished_) {
-          std::unique_ptr<chain>(&c).reset();
-        }
-      });
+  tether::detail::complete_request(s);
 }
 
 // Opening and closing are every chain's; what comes between is its own.
@@ -151,30 +160,16 @@ void chain::advance(const uv_fs_t& done) {
       if (err != 0) {
         return fail(err, "open");
       }
-      fd_ = static_cast<uv_file>(done.result);
       return opened();
     case stage::close:
       if (err != 0) {
         return fail(err, "close");
       }
-      return finish();
+      return deliver();
     case stage::fstat:
     case stage::transfer:
       return step_done(done, err);
   }
-}
-
-// The loop is going away: no more requests and no user code. A file the
-// chain opened is closed synchronously so that no descriptor leaks.
-void chain::abandon(step& s, const uv_fs_t& done) noexcept {
-  if (stage_ == stage::open && done.result >= 0) {
-    fd_ = static_cast<uv_file>(done.result);
-  }
-  emit_destroy(s);
-  if (fd_ >= 0) {
-    close_now(loop_.uv(), fd_);
-  }
-  std::unique_ptr<chain>(this).reset();
 }
 
 void chain::fail(int uv_code, const char* syscall) {
@@ -185,7 +180,7 @@ void chain::fail(int uv_code, const char* syscall) {
   if (fd_ >= 0) {
     close_file();
   } else {
-    finish();
+    deliver();
   }
 }
 
@@ -198,11 +193,6 @@ void chain::close_file() {
     close_now(loop_.uv(), fd);  // could not even queue the close
     fail(rc, "close");
   }
-}
-
-void chain::finish() {
-  finished_ = true;
-  deliver();
 }
 
 /// read_file: open, fstat, read..., close.
@@ -336,25 +326,19 @@ class write_file_chain final : public chain {
   std::size_t pos_ = 0;
 };
 
-template <class Chain>
-void start_chain(std::unique_ptr<Chain> c, int flags, int mode) {
-  c->start(flags, mode);  // throws: `c` is deleted
-  c.release();            // owned by its requests until the last one completes
-}
-
 template <class Handler>
 void start_read_file(std::string path, Handler h, std::string_view type) {
-  start_chain(std::make_unique<read_file_chain<Handler>>(tether::detail::current_core(),
-                                                         std::move(path), type, std::move(h)),
-              O_RDONLY, 0);
+  chain::start(std::make_unique<read_file_chain<Handler>>(tether::detail::current_core(),
+                                                          std::move(path), type, std::move(h)),
+               O_RDONLY, 0);
 }
 
 template <class Handler>
 void start_write_file(std::string path, std::string data, Handler h, std::string_view type) {
-  start_chain(std::make_unique<write_file_chain<Handler>>(tether::detail::current_core(),
-                                                          std::move(path), std::move(data), type,
-                                                          std::move(h)),
-              O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  chain::start(std::make_unique<write_file_chain<Handler>>(tether::detail::current_core(),
+                                                           std::move(path), std::move(data), type,
+                                                           std::move(h)),
+               O_WRONLY | O_CREAT | O_TRUNC, 0666);
 }
 
 }  // namespace

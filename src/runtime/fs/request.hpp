@@ -1,8 +1,10 @@
 #pragma once
 // What every fs operation shares: its resource types, the two ways an outcome
 // is delivered (a Node-style callback, a promise), and fs_request, the libuv
-// request that is also the resource reporting it. fs/calls.cpp builds the
-// single-request operations on these, fs/chains.cpp read_file and write_file.
+// fs request that is also the resource reporting it (a request as
+// runtime/request.hpp starts and completes every one). fs/calls.cpp builds
+// the single-request operations on these, fs/chains.cpp read_file and
+// write_file.
 
 #include <uv.h>
 
@@ -19,10 +21,12 @@
 #include <tether/uv_error.hpp>
 
 #include "runtime/loop_core.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::fs::impl {
 
 using tether::detail::loop_core;
+using tether::detail::uv_request;
 
 inline constexpr std::string_view callback_type = "FSREQCALLBACK";  // Node's FSReqCallback
 inline constexpr std::string_view promise_type = "FSREQPROMISE";    // Node's fs.promises requests
@@ -104,39 +108,16 @@ promise<promised_t<T>> start_promise(Start&& start) {
 // --- the request ---------------------------------------------------------------
 
 /// One libuv fs request and the resource that reports it (one FSREQCALLBACK
-/// or FSREQPROMISE). Its memory must stay valid until libuv's completion.
-struct fs_request : resource {
-  uv_fs_t req{};
-  loop_core* loop = nullptr;
-
-  /// The request a libuv callback was called with.
-  static fs_request& of(uv_fs_t* r) noexcept { return *static_cast<fs_request*>(r->data); }
-
-  /// Reports this request (`init` now, in the calling context, with `type`)
-  /// and starts it: `start_uv(uv_loop, &req, on_done)` is the uv_fs_* call.
-  /// Returns 0, or libuv's negative code if it refused the request, which
-  /// is then cleaned up and destroyed again (nothing will call on_done).
-  template <class Start>
-  int start(loop_core& l, std::string_view type, uv_fs_cb on_done, Start&& start_uv) {
-    loop = &l;
-    req.data = this;
-    emit_init(*this, type);
-    const int rc = start_uv(l.uv(), &req, on_done);
-    if (rc < 0) {
-      uv_fs_req_cleanup(&req);
-      emit_destroy(*this);
-    }
-    return rc;
-  }
+/// or FSREQPROMISE); started and completed through runtime/request.hpp.
+struct fs_request : uv_request<uv_fs_t> {
+  fs_request() = default;
+  fs_request(const fs_request&) = delete;
+  fs_request& operator=(const fs_request&) = delete;
+  /// libuv's own allocations for the request (a copied path, scandir's
+  /// entries); usually released already by the completion, before the
+  /// callback runs (uv_fs_req_cleanup may run twice).
+  ~fs_request() { uv_fs_req_cleanup(&req); }
 };
-
-/// The first lines of every libuv completion callback `self`: true if the
-/// loop holds the completion back because a callback threw earlier in this
-/// loop turn (loop_core::defer_if_stopping); `self(req)` is called again
-/// later, and the callback must return at once.
-inline bool held_back(uv_fs_t* req, uv_fs_cb self) noexcept {
-  return fs_request::of(req).loop->defer_if_stopping([req, self] { self(req); });
-}
 
 /// Closes `fd` synchronously (no callback, no resource): for a file a chain
 /// opened when it cannot queue a close request, or when the loop goes away.

@@ -14,69 +14,60 @@
 #include <tether/uv_error.hpp>
 
 #include "runtime/net/tcp_state.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::detail {
 namespace {
 
 constexpr std::string_view connect_type = "TCPCONNECTWRAP";
 
-struct connect_req final : resource {
-  uv_connect_t req{};
-  tcp_socket_state* sock = nullptr;
-  connect_callback cb;
-  int status = 0;
+/// TCPCONNECTWRAP, trigger = the socket. The socket is handed over by
+/// complete(); one the request did not hand over (a failure, or the loop
+/// dropping the request unrun) is closed (not owned: its close callback
+/// frees it).
+struct connect_request final : socket_request<uv_connect_t> {
+  using socket_request::socket_request;
+  connect_request(const connect_request&) = delete;
+  connect_request& operator=(const connect_request&) = delete;
+  ~connect_request() {
+    if (!handed_over) {
+      socket->start_close();
+    }
+  }
 
-  /// Inside the TCPCONNECTWRAP's scope: hands the socket over, or closes it.
+  /// Inside the TCPCONNECTWRAP's scope.
   void complete() {
     connect_callback done = std::move(cb);
-    cb = nullptr;
-    tcp_socket_state* s = std::exchange(sock, nullptr);
     if (status < 0) {
-      s->start_close();  // not owned: freed by its close callback
+      socket->start_close();
       done(make_uv_error_code(status), net::socket());
       return;
     }
-    done({}, net::socket(s));
-  }
-  void finish() noexcept {
-    if (sock != nullptr) {  // never completed (teardown): the socket is closing already
-      sock->start_close();
-    }
-    emit_destroy(*this);
-    delete this;
+    handed_over = true;
+    done({}, net::socket(socket));
   }
 
   static void on_connect(uv_connect_t* r, int status) {
-    auto& c = *static_cast<connect_req*>(r->data);
+    auto& c = request_of<connect_request>(r);
     c.status = status;
-    if (c.sock->loop->closing()) {
-      c.finish();
-      return;
-    }
-    c.sock->loop->run_callback(
-        c, [&] { c.complete(); }, [&] { c.finish(); });
+    complete_request(c);
   }
-  static void run_deferred(connect_req& c) { c.complete(); }
-  static void finish_deferred(connect_req& c, bool) noexcept { c.finish(); }
+
+  connect_callback cb;
+  bool handed_over = false;
 };
 
 void start_connect(tcp_socket_state& s, const sockaddr_storage& addr, connect_callback cb) {
-  auto c = std::make_unique<connect_req>();
-  c->sock = &s;
+  auto c = std::make_unique<connect_request>(s);
   c->cb = std::move(cb);
-  c->req.data = c.get();
   s.peer = addr;
-  emit_init(*c, connect_type, s.id());
-  if (!s.open) {  // the loop closed it meanwhile
-    c->status = UV_ECANCELED;
-    complete_soon(*s.loop, *c);
-  } else if (const int rc = uv_tcp_connect(&c->req, &s.tcp, reinterpret_cast<const sockaddr*>(&addr),
-                                           &connect_req::on_connect);
-             rc < 0) {
-    c->status = rc;
-    complete_soon(*s.loop, *c);
-  }
-  c.release();
+  start_request_or_fail_soon(std::move(c), *s.loop, connect_type, s.id(), [&](connect_request& r) {
+    if (!s.open) {
+      return static_cast<int>(UV_ECANCELED);  // the loop closed it meanwhile
+    }
+    return uv_tcp_connect(&r.req, &s.tcp, reinterpret_cast<const sockaddr*>(&addr),
+                          &connect_request::on_connect);
+  });
 }
 
 /// IPv4 first (Node's old `verbatim: false` order): "localhost" may list ::1

@@ -1,5 +1,6 @@
 // dns::lookup: uv_getaddrinfo on the thread pool, one GETADDRINFOREQWRAP
-// per call; the callback runs in its scope on the loop thread, its destroy
+// per call (a request as runtime/request.hpp starts and completes every
+// one); the callback runs in its scope on the loop thread, its destroy
 // right after.
 
 #include <tether/dns.hpp>
@@ -15,32 +16,29 @@
 #include <tether/uv_error.hpp>
 
 #include "runtime/net/tcp_state.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::detail {
 namespace {
 
 constexpr std::string_view lookup_type = "GETADDRINFOREQWRAP";
 
-struct lookup_req final : resource {
-  uv_getaddrinfo_t req{};
-  loop_core* loop = nullptr;
+struct lookup_request final : uv_request<uv_getaddrinfo_t> {
   lookup_callback cb;
   std::vector<net::address> result;
   int status = 0;
   bool all = true;
 
+  /// Inside the GETADDRINFOREQWRAP's scope.
   void complete() {
     lookup_callback done = std::move(cb);
-    cb = nullptr;
     done(make_uv_error_code(status), std::move(result));
   }
-  void finish() noexcept {
-    emit_destroy(*this);
-    delete this;
-  }
 
+  /// libuv's completion: the addresses are copied out and libuv's list
+  /// freed at once, even if the callback is held back.
   static void on_lookup(uv_getaddrinfo_t* r, int status, addrinfo* res) {
-    auto& q = *static_cast<lookup_req*>(r->data);
+    auto& q = request_of<lookup_request>(r);
     q.status = status;
     if (status == 0) {
       try {
@@ -62,38 +60,25 @@ struct lookup_req final : resource {
       }
     }
     uv_freeaddrinfo(res);
-    if (q.loop->closing()) {
-      q.finish();
-      return;
-    }
-    q.loop->run_callback(
-        q, [&] { q.complete(); }, [&] { q.finish(); });
+    complete_request(q);
   }
-  static void run_deferred(lookup_req& q) { q.complete(); }
-  static void finish_deferred(lookup_req& q, bool) noexcept { q.finish(); }
 };
 
 }  // namespace
 
 void start_lookup(loop_core& loop, std::string host, int family, bool all, async_id trigger,
                   lookup_callback cb) {
-  auto q = std::make_unique<lookup_req>();
-  q->loop = &loop;
+  auto q = std::make_unique<lookup_request>();
   q->cb = std::move(cb);
   q->all = all;
-  q->req.data = q.get();
   addrinfo hints{};
   hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
-  emit_init(*q, lookup_type, trigger);
   // libuv copies the host name and hints.
-  if (const int rc = uv_getaddrinfo(loop.uv(), &q->req, &lookup_req::on_lookup, host.c_str(),
-                                    nullptr, &hints);
-      rc < 0) {
-    q->status = rc;
-    complete_soon(loop, *q);
-  }
-  q.release();
+  start_request_or_fail_soon(std::move(q), loop, lookup_type, trigger, [&](lookup_request& r) {
+    return uv_getaddrinfo(loop.uv(), &r.req, &lookup_request::on_lookup, host.c_str(), nullptr,
+                          &hints);
+  });
 }
 
 }  // namespace tether::detail

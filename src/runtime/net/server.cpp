@@ -20,7 +20,8 @@ tcp_server_state& server_of(uv_stream_t* s) noexcept {
   return *static_cast<tcp_server_state*>(s->data);
 }
 
-/// Hands one accepted connection on (inside the server's scope).
+/// Hands one accepted connection on (inside the server's scope): to
+/// on_connection, else to the first waiting accept().
 void hand_off(tcp_server_state& srv, net::socket sock) {
   if (srv.on_connection) {
     srv.on_connection(std::move(sock));
@@ -28,9 +29,29 @@ void hand_off(tcp_server_state& srv, net::socket sock) {
     connect_callback w = std::move(srv.waiters.front());
     srv.waiters.pop_front();
     w({}, std::move(sock));
-  } else {
-    srv.backlog.push_back(std::move(sock));
   }
+}
+
+/// Takes the connection libuv holds (uv_accept) as a new TCPWRAP, trigger =
+/// the server; its init comes before the server's before, as in Node. An
+/// empty socket if that failed: out of memory (the connection stays pending)
+/// or uv_accept's error (the connection is lost).
+net::socket take_pending(tcp_server_state& srv) {
+  tcp_socket_state* s = nullptr;
+  try {
+    s = tcp_socket_state::create(*srv.loop, srv.id(), net::socket_options{}.high_water_mark);
+  } catch (...) {
+    return {};
+  }
+  srv.pending = false;
+  net::socket sock(s);
+  if (const int rc = uv_accept(reinterpret_cast<uv_stream_t*>(&srv.tcp), s->stream()); rc < 0) {
+    return {};  // `sock` closes the half-made TCPWRAP (init then destroy)
+  }
+  uv_tcp_nodelay(&s->tcp, 1);
+  int len = sizeof s->peer;
+  uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&s->peer), &len);
+  return sock;
 }
 
 void on_connection(uv_stream_t* server, int status) {
@@ -56,20 +77,17 @@ void on_connection(uv_stream_t* server, int status) {
     srv.maybe_free();
     return;
   }
-  // The socket's init comes before the server's before, as in Node.
-  tcp_socket_state* s = nullptr;
-  try {
-    s = tcp_socket_state::create(*srv.loop, srv.id(), net::socket_options{}.high_water_mark);
-  } catch (...) {
-    return;  // out of memory: the connection stays in the kernel's backlog
+  srv.pending = true;
+  if (!srv.on_connection && srv.waiters.empty()) {
+    // Nobody takes it: not accepting it makes libuv hold it and stop
+    // polling the listener until uv_accept (pump()), so what follows waits
+    // in the kernel's backlog instead of in memory here.
+    return;
   }
-  net::socket sock(s);
-  if (const int rc = uv_accept(server, s->stream()); rc < 0) {
-    return;  // `sock` closes the half-made TCPWRAP (init then destroy)
+  net::socket sock = take_pending(srv);
+  if (!sock.valid()) {
+    return;
   }
-  uv_tcp_nodelay(&s->tcp, 1);
-  int len = sizeof s->peer;
-  uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&s->peer), &len);
   ++srv.pins;
   srv.loop->run_callback(
       srv, [&] { hand_off(srv, std::move(sock)); }, [] {});
@@ -85,10 +103,9 @@ void tcp_server_state::start_close() noexcept {
   }
   open = false;
   loop->remove_handle_owner(*this);
+  // A connection libuv holds for us is closed with the server (by libuv).
+  pending = false;
   uv_close(handle(), &tcp_server_state::on_close);
-  // Connections nobody accepted are closed with the server.
-  std::deque<net::socket> queued = std::move(backlog);
-  backlog.clear();
 }
 
 void tcp_server_state::on_close(uv_handle_t* h) {
@@ -121,16 +138,15 @@ void tcp_server_state::release_owner() noexcept {
   maybe_free();
 }
 
-void tcp_server_state::maybe_free() noexcept {
-  if (!owned && closed && pins == 0) {
-    delete this;
-  }
-}
+void tcp_server_state::maybe_free() noexcept { free_if_unused(*this); }
 
 void tcp_server_state::pump() {
-  while (!backlog.empty() && (on_connection || !waiters.empty())) {
-    net::socket sock = std::move(backlog.front());
-    backlog.pop_front();
+  // One at a time: uv_accept makes libuv poll again, and the next
+  // connection comes through on_connection() while someone still waits.
+  if (!pending || !open || (!on_connection && waiters.empty())) {
+    return;
+  }
+  if (net::socket sock = take_pending(*this); sock.valid()) {
     hand_off(*this, std::move(sock));
   }
 }
@@ -148,10 +164,10 @@ void tcp_server_state::finish_deferred(tcp_server_state& s, bool) noexcept {
 
 namespace {
 
-/// Queued connections and a new taker: hand them over from a microtask in
+/// A pending connection and a new taker: hand it over from a microtask in
 /// the server's scope (never synchronously inside accept()).
 void schedule_pump(tcp_server_state& s) {
-  if (s.pump_due || s.backlog.empty()) {
+  if (s.pump_due || !s.pending) {
     return;
   }
   ++s.pins;

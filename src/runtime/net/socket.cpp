@@ -61,6 +61,37 @@ void stop_reading(tcp_socket_state& s) noexcept {
   }
 }
 
+/// Flowing mode: calls on_data (the caller is inside the socket's scope).
+/// The callback is moved out while it runs, since it may replace or clear
+/// itself, or close the socket; it is put back after unless it did.
+void call_on_data(tcp_socket_state& s, std::error_code ec, std::string_view data) {
+  data_callback cb = std::move(s.on_data);
+  s.on_data = nullptr;
+  ++s.pins;
+  struct put_back {
+    tcp_socket_state& s;
+    data_callback& cb;
+    ~put_back() {
+      if (s.flowing && s.open && !s.on_data) {
+        s.on_data = std::move(cb);
+      }
+      cb = nullptr;
+      --s.pins;
+    }
+  } guard{s, cb};
+  cb(ec, data);
+}
+
+/// Flowing mode: hands a chunk (or the end: an empty view) to on_data
+/// inside the socket's scope.
+void deliver_data(tcp_socket_state& s, std::error_code ec, std::string_view data) {
+  ++s.pins;
+  s.loop->run_callback(
+      s, [&] { call_on_data(s, ec, data); }, [] {});
+  --s.pins;
+  s.maybe_free();
+}
+
 /// Hands (ec, data) to the waiting reader, inside the socket's scope.
 void deliver(tcp_socket_state& s, std::error_code ec, std::string data) {
   read_callback cb = std::move(s.reader);
@@ -79,7 +110,10 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread > 0) {
     s.touch();
-    if (s.reader && !s.delivery_due) {
+    if (s.flowing && s.on_data && !s.delivery_due) {
+      // No copy: the view into the loop's read buffer is valid during the call.
+      deliver_data(s, {}, std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    } else if (s.reader && !s.delivery_due) {
       deliver(s, {}, std::string(buf->base, static_cast<std::size_t>(nread)));
     } else {
       // Nobody reads: keep the chunk and pause, so that TCP holds the peer
@@ -92,8 +126,47 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   }
   stop_reading(s);
   s.read_end = static_cast<int>(nread);
-  if (s.reader && !s.delivery_due) {
-    deliver(s, nread == UV_EOF ? std::error_code() : uv_code(s.read_end), std::string());
+  const std::error_code ec = nread == UV_EOF ? std::error_code() : uv_code(s.read_end);
+  if (s.flowing && s.on_data && !s.delivery_due) {
+    deliver_data(s, ec, {});
+  } else if (s.reader && !s.delivery_due) {
+    deliver(s, ec, std::string());
+  }
+}
+
+/// Delivers what is already there (a stashed chunk, the end) soon, inside
+/// the socket's scope.
+void deliver_soon(tcp_socket_state& s) {
+  if (s.delivery_due) {
+    return;
+  }
+  s.delivery_due = true;
+  ++s.pins;
+  try {
+    complete_soon(*s.loop, s);
+  } catch (...) {
+    --s.pins;
+    s.delivery_due = false;
+    throw;
+  }
+}
+
+/// Flowing mode, not paused: delivers what waits, or reads.
+void start_flowing(tcp_socket_state& s) {
+  if (!s.open || !s.flowing || s.paused) {
+    return;
+  }
+  if (s.has_stash || s.read_end != 0) {
+    deliver_soon(s);
+    return;
+  }
+  if (!s.reading) {
+    if (const int rc = uv_read_start(s.stream(), &on_alloc, &on_read); rc < 0) {
+      s.read_end = rc;
+      deliver_soon(s);
+      return;
+    }
+    s.reading = true;
   }
 }
 
@@ -124,7 +197,7 @@ void start_timer_for(tcp_socket_state& s) {
 tcp_socket_state* tcp_socket_state::create(loop_core& loop, async_id trigger,
                                            std::size_t high_water_mark) {
   ignore_sigpipe();
-  std::unique_ptr<tcp_socket_state> s(new tcp_socket_state());
+  auto s = std::make_unique<tcp_socket_state>();
   s->loop = &loop;
   s->high_water_mark = high_water_mark;
   if (const int rc = uv_tcp_init(loop.uv(), &s->tcp); rc < 0) {
@@ -155,6 +228,8 @@ void tcp_socket_state::on_close(uv_handle_t* h) {
   ++s.pins;
   read_callback reader = std::move(s.reader);
   s.reader = nullptr;
+  data_callback data = std::move(s.on_data);  // dropped: never called after close()
+  s.on_data = nullptr;
   std::vector<status_callback> drains = std::move(s.drain_waiters);
   s.drain_waiters.clear();
   s.on_timeout = nullptr;
@@ -179,6 +254,7 @@ void tcp_socket_state::on_close(uv_handle_t* h) {
   }
   // Dropping unrun callbacks may reclaim coroutines that own handles.
   reader = nullptr;
+  data = nullptr;
   drains.clear();
   --s.pins;
   s.maybe_free();
@@ -190,11 +266,7 @@ void tcp_socket_state::release_owner() noexcept {
   maybe_free();
 }
 
-void tcp_socket_state::maybe_free() noexcept {
-  if (!owned && closed && pins == 0) {
-    delete this;
-  }
-}
+void tcp_socket_state::maybe_free() noexcept { free_if_unused(*this); }
 
 std::string tcp_socket_state::peer_name() const {
   return endpoint(reinterpret_cast<const sockaddr&>(peer));
@@ -204,6 +276,21 @@ std::string tcp_socket_state::peer_name() const {
 
 void tcp_socket_state::run_deferred(tcp_socket_state& s) {
   s.delivery_due = false;
+  if (s.flowing) {
+    if (!s.on_data || s.paused || !s.open) {
+      return;  // resume() or on_data() schedules it again
+    }
+    if (s.has_stash) {
+      std::string data = std::move(s.stash);
+      s.stash = std::string();
+      s.has_stash = false;
+      call_on_data(s, {}, data);
+      start_flowing(s);
+    } else if (s.read_end != 0) {
+      call_on_data(s, s.read_end == UV_EOF ? std::error_code() : uv_code(s.read_end), {});
+    }
+    return;
+  }
   if (!s.reader) {
     return;
   }
@@ -306,6 +393,11 @@ void socket::read(detail::unique_function<void(std::error_code, std::string)> cb
         "tether::net::socket::read() called while another read() is pending; await (or wait for "
         "the callback of) the first one before reading again");
   }
+  if (s.flowing) {
+    throw usage_error(
+        "tether::net::socket::read() called on a socket in flowing mode (on_data() is set); call "
+        "on_data(nullptr) first to read chunk by chunk");
+  }
   if (!s.open) {
     // Not s.loop: the handle may have outlived its loop.
     detail::schedule_microtask(detail::current_core(), [cb = std::move(cb)]() mutable {
@@ -315,13 +407,9 @@ void socket::read(detail::unique_function<void(std::error_code, std::string)> cb
   }
   s.reader = std::move(cb);
   if (s.has_stash || s.read_end != 0) {
-    s.delivery_due = true;
-    ++s.pins;
     try {
-      detail::complete_soon(*s.loop, s);
+      detail::deliver_soon(s);
     } catch (...) {
-      --s.pins;
-      s.delivery_due = false;
       s.reader = nullptr;
       throw;
     }
@@ -330,14 +418,48 @@ void socket::read(detail::unique_function<void(std::error_code, std::string)> cb
   if (!s.reading) {
     if (const int rc = uv_read_start(s.stream(), &detail::on_alloc, &detail::on_read); rc < 0) {
       s.read_end = rc;
-      s.delivery_due = true;
-      ++s.pins;
-      detail::complete_soon(*s.loop, s);
+      detail::deliver_soon(s);
       return;
     }
     s.reading = true;
   }
 }
+
+void socket::on_data(detail::unique_function<void(std::error_code, std::string_view)> cb) {
+  tcp_socket_state& s = require("on_data");
+  if (s.reader) {
+    throw usage_error(
+        "tether::net::socket::on_data() called while a read() is pending; let it settle first");
+  }
+  if (!cb) {
+    s.flowing = false;
+    s.paused = false;
+    s.on_data = nullptr;
+    detail::stop_reading(s);
+    return;
+  }
+  s.on_data = std::move(cb);
+  s.flowing = true;
+  s.paused = false;
+  detail::start_flowing(s);
+}
+
+void socket::pause() noexcept {
+  if (s_ != nullptr && s_->flowing) {
+    s_->paused = true;
+    detail::stop_reading(*s_);
+  }
+}
+
+void socket::resume() {
+  tcp_socket_state& s = require("resume");
+  if (s.flowing && s.paused) {
+    s.paused = false;
+    detail::start_flowing(s);
+  }
+}
+
+bool socket::is_paused() const noexcept { return s_ != nullptr && s_->flowing && s_->paused; }
 
 promise<std::string> socket::read() {
   tcp_socket_state& s = require("read");
@@ -375,6 +497,10 @@ void socket::set_no_delay(bool enable) {
   if (s.open) {
     uv_tcp_nodelay(&s.tcp, enable ? 1 : 0);
   }
+}
+
+uv_tcp_t* socket::native_handle() const noexcept {
+  return s_ != nullptr && s_->open ? &s_->tcp : nullptr;
 }
 
 void socket::set_keep_alive(bool enable, std::chrono::seconds delay) {

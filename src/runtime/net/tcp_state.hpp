@@ -5,9 +5,11 @@
 // libuv until the handle's close callback has run (`closed`); `pins` keep it
 // alive across a callback that may drop the public handle (a coroutine
 // reclaimed, a socket destroyed from its own read callback). It is freed by
-// maybe_free() when all three are gone. Requests (WRITEWRAP, SHUTDOWNWRAP,
-// TCPCONNECTWRAP) hold a raw pointer: libuv completes every request on a
-// stream (ECANCELED if it was closed) before the stream's close callback.
+// maybe_free() when all three are gone. Requests on a socket (WRITEWRAP,
+// SHUTDOWNWRAP, TCPCONNECTWRAP) pin it until they are freed: libuv
+// completes every request on a stream (ECANCELED if it was closed) before
+// the stream's close callback, but a completion held back by an uncaught
+// exception (runtime/request.hpp) runs after it.
 
 #include <sys/socket.h>
 #include <uv.h>
@@ -15,7 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -23,10 +27,12 @@
 #include <tether/net.hpp>
 
 #include "runtime/loop_core.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::detail {
 
 using read_callback = unique_function<void(std::error_code, std::string)>;
+using data_callback = unique_function<void(std::error_code, std::string_view)>;
 using status_callback = unique_function<void(std::error_code)>;
 using connect_callback = unique_function<void(std::error_code, net::socket)>;
 using lookup_callback = unique_function<void(std::error_code, std::vector<net::address>)>;
@@ -98,11 +104,14 @@ struct tcp_socket_state final : resource, handle_owner {
 
   // Read side (socket.cpp).
   read_callback reader;  // the read() waiting, if any
+  data_callback on_data;  // flowing mode: every chunk (moved out while it runs)
   std::string stash;     // received while nobody read; reading is paused
   int read_end = 0;      // sticky: UV_EOF or a read error
   bool has_stash = false;
   bool reading = false;       // uv_read_start active
   bool delivery_due = false;  // a complete_soon of the reader is queued
+  bool flowing = false;       // on_data() mode (Node's 'data' events)
+  bool paused = false;        // flowing mode: pause()d
 
   // Write side (write.cpp).
   std::size_t buffered = 0;
@@ -127,6 +136,23 @@ struct tcp_socket_state final : resource, handle_owner {
   static void on_close(uv_handle_t* h);
 };
 
+/// The base of a request on a socket (WRITEWRAP, SHUTDOWNWRAP,
+/// TCPCONNECTWRAP): its libuv request, libuv's status, and a pin on the
+/// socket's state for as long as the request lives.
+template <class Uv>
+struct socket_request : uv_request<Uv> {
+  explicit socket_request(tcp_socket_state& s) noexcept : socket(&s) { ++s.pins; }
+  socket_request(const socket_request&) = delete;
+  socket_request& operator=(const socket_request&) = delete;
+  ~socket_request() {
+    --socket->pins;
+    socket->maybe_free();
+  }
+
+  tcp_socket_state* socket;
+  int status = 0;  // libuv's, or its refusal (start_request_or_fail_soon)
+};
+
 // --- server ------------------------------------------------------------------
 
 struct tcp_server_state final : resource, handle_owner {
@@ -136,13 +162,16 @@ struct tcp_server_state final : resource, handle_owner {
   void close_on_teardown() noexcept override { start_close(); }
   void release_owner() noexcept;
   void maybe_free() noexcept;
-  /// Hands queued connections to waiting accept()s / on_connection.
+  /// Hands the pending connection to a waiting accept() / on_connection.
   void pump();
 
   uv_tcp_t tcp{};
   loop_core* loop = nullptr;
   std::deque<connect_callback> waiters;  // accept()s, FIFO
-  std::deque<net::socket> backlog;       // accepted, nobody waiting yet
+  // libuv took a connection from the kernel that nobody waited for: it holds
+  // it (and stops polling the listener) until uv_accept, so the connections
+  // after it stay in the kernel's listen backlog, not in memory here.
+  bool pending = false;
   unique_function<void(net::socket)> on_connection;
   std::string where;  // "host:port" as given to listen()
   bool owned = false;
@@ -155,6 +184,16 @@ struct tcp_server_state final : resource, handle_owner {
   static void finish_deferred(tcp_server_state& s, bool ran) noexcept;
   static void on_close(uv_handle_t* h);
 };
+
+/// The one place a socket's or server's state is freed (their maybe_free):
+/// when no public handle owns it, libuv's close callback has run and no
+/// pin holds it.
+template <class State>
+void free_if_unused(State& s) noexcept {
+  if (!s.owned && s.closed && s.pins == 0) {
+    const std::unique_ptr<State> last(&s);
+  }
+}
 
 // --- dns (dns.cpp) -------------------------------------------------------------
 

@@ -1,11 +1,14 @@
-// Writing: one WRITEWRAP per write() (the request keeps the string alive
-// until libuv is done with it), one SHUTDOWNWRAP for end(), buffered_amount
-// and drained() against the high-water mark.
+// Writing, as Node's StreamBase::Write: first uv_try_write, and only what
+// the kernel did not take at once goes into a WRITEWRAP (the request keeps
+// the string alive until libuv is done with it); one SHUTDOWNWRAP for end();
+// buffered_amount and drained() against the high-water mark.
+
+#include <uv.h>
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include <tether/error.hpp>
 #include <tether/event_loop.hpp>
@@ -13,6 +16,7 @@
 #include <tether/uv_error.hpp>
 
 #include "runtime/net/tcp_state.hpp"
+#include "runtime/request.hpp"
 
 namespace tether::detail {
 namespace {
@@ -20,27 +24,72 @@ namespace {
 constexpr std::string_view write_type = "WRITEWRAP";
 constexpr std::string_view shutdown_type = "SHUTDOWNWRAP";
 
-/// A request on a socket: its resource (trigger: the socket), the libuv
-/// request, and the callback. `status` is set by the completion (or by a
-/// synchronous failure, completed soon).
-template <class Uv>
-struct stream_req : resource {
-  Uv req{};
-  tcp_socket_state* owner = nullptr;
-  status_callback cb;
-  int status = 0;
+/// `data` from `offset` on as libuv buffers. uv_buf_t lengths are unsigned
+/// int: a string over 1 GiB goes as several buffers (libuv copies the array
+/// into the request); the usual case needs no array on the heap.
+class buffers {
+ public:
+  static constexpr std::size_t max_buf = std::size_t{1} << 30;
+
+  buffers(std::string& data, std::size_t offset) {
+    const std::size_t size = data.size() - offset;
+    one_ = uv_buf_init(data.data() + offset, static_cast<unsigned>(std::min(max_buf, size)));
+    for (std::size_t off = offset; size > max_buf && off < data.size(); off += max_buf) {
+      many_.push_back(uv_buf_init(data.data() + off,
+                                  static_cast<unsigned>(std::min(max_buf, data.size() - off))));
+    }
+  }
+  const uv_buf_t* data() const noexcept { return many_.empty() ? &one_ : many_.data(); }
+  unsigned count() const noexcept {
+    return many_.empty() ? 1U : static_cast<unsigned>(many_.size());
+  }
+
+ private:
+  uv_buf_t one_;
+  std::vector<uv_buf_t> many_;
 };
 
-struct write_req final : stream_req<uv_write_t> {
-  std::string data;
-  std::size_t size = 0;
+/// Node's StreamBase::Write, its first step: hands the kernel what it takes
+/// of `data` at once (uv_try_write). Returns 0 if it took everything, the
+/// error of that attempt (EPIPE...), or 1: the rest, from `written` on, must
+/// be queued in a WRITEWRAP.
+int try_write(tcp_socket_state& s, std::string& data, std::size_t& written) {
+  written = 0;
+  // Until every earlier write's completion has run, a new one waits behind
+  // it, so that completions run in the order of the writes (Node's Writable
+  // has one write in flight at a time).
+  if (s.buffered != 0) {
+    return 1;
+  }
+  const buffers bufs(data, 0);
+  const int n = uv_try_write(s.stream(), bufs.data(), bufs.count());
+  if (n == UV_EAGAIN) {
+    return 1;
+  }
+  if (n < 0) {
+    return n;
+  }
+  written = static_cast<std::size_t>(n);
+  if (written != 0) {
+    s.touch();
+  }
+  return written == data.size() ? 0 : 1;
+}
+
+/// One write() whose data the kernel did not take at once: WRITEWRAP,
+/// trigger = the socket.
+struct write_request final : socket_request<uv_write_t> {
+  using socket_request::socket_request;
+  write_request(const write_request&) = delete;
+  write_request& operator=(const write_request&) = delete;
+  ~write_request() { release_buffered(); }
 
   /// Inside the WRITEWRAP's scope.
   void complete() {
-    tcp_socket_state& s = *owner;
+    release_buffered();
+    tcp_socket_state& s = *socket;
     const std::error_code ec = make_uv_error_code(status);
     status_callback done = std::move(cb);
-    cb = nullptr;
     if (!ec) {
       s.touch();
     }
@@ -51,50 +100,56 @@ struct write_req final : stream_req<uv_write_t> {
       s.settle_drain(ec);
     }
   }
-  void finish() noexcept {
-    emit_destroy(*this);
-    delete this;
-  }
+
+  /// Bytes counted in the socket's buffered_amount until the completion runs.
+  void release_buffered() noexcept { socket->buffered -= std::exchange(pending, 0); }
 
   static void on_write(uv_write_t* r, int status) {
-    auto& w = *static_cast<write_req*>(r->data);
+    auto& w = request_of<write_request>(r);
     w.status = status;
-    w.owner->buffered -= w.size;
-    w.data = std::string();  // released before the callback runs
-    if (w.owner->loop->closing()) {
-      w.finish();
-      return;
-    }
-    w.owner->loop->run_callback(
-        w, [&] { w.complete(); }, [&] { w.finish(); });
+    w.data = std::string();  // released before the callback runs, even held back
+    complete_request(w);
   }
-  static void run_deferred(write_req& w) { w.complete(); }
-  static void finish_deferred(write_req& w, bool) noexcept { w.finish(); }
+
+  std::string data;
+  std::size_t pending = 0;
+  status_callback cb;
 };
 
-struct shutdown_req final : stream_req<uv_shutdown_t> {
+/// Queues what is left of `data` after `offset` in a WRITEWRAP.
+void queue_write(tcp_socket_state& s, std::string data, std::size_t offset, status_callback cb) {
+  auto w = std::make_unique<write_request>(s);
+  w->data = std::move(data);
+  w->cb = std::move(cb);
+  start_request_or_fail_soon(std::move(w), *s.loop, write_type, s.id(), [&](write_request& r) {
+    r.pending = r.data.size() - offset;
+    s.buffered += r.pending;
+    const buffers bufs(r.data, offset);
+    const int rc = uv_write(&r.req, s.stream(), bufs.data(), bufs.count(), &write_request::on_write);
+    if (rc < 0) {
+      r.release_buffered();
+    }
+    return rc;
+  });
+}
+
+/// end(): SHUTDOWNWRAP, trigger = the socket; libuv queues it behind the
+/// pending writes.
+struct shutdown_request final : socket_request<uv_shutdown_t> {
+  using socket_request::socket_request;
+
   void complete() {
     status_callback done = std::move(cb);
-    cb = nullptr;
     done(make_uv_error_code(status));
-  }
-  void finish() noexcept {
-    emit_destroy(*this);
-    delete this;
   }
 
   static void on_shutdown(uv_shutdown_t* r, int status) {
-    auto& q = *static_cast<shutdown_req*>(r->data);
+    auto& q = request_of<shutdown_request>(r);
     q.status = status;
-    if (q.owner->loop->closing()) {
-      q.finish();
-      return;
-    }
-    q.owner->loop->run_callback(
-        q, [&] { q.complete(); }, [&] { q.finish(); });
+    complete_request(q);
   }
-  static void run_deferred(shutdown_req& q) { q.complete(); }
-  static void finish_deferred(shutdown_req& q, bool) noexcept { q.finish(); }
+
+  status_callback cb;
 };
 
 /// An operation on a closed socket: fails with ECANCELED from a microtask
@@ -135,6 +190,10 @@ void check_not_ended(const tcp_socket_state& s) {
 }
 }  // namespace
 
+// Node's StreamBase::Write: a write the kernel takes at once creates no
+// WRITEWRAP; its callback runs from a next_tick (a TickObject, trigger = the
+// current id, as Node's afterWriteDispatched -> process.nextTick), and an
+// error from that first attempt is reported the same way.
 void socket::write(std::string data, detail::unique_function<void(std::error_code)> cb) {
   tcp_socket_state& s = require("write");
   check_not_ended(s);
@@ -142,33 +201,14 @@ void socket::write(std::string data, detail::unique_function<void(std::error_cod
     detail::fail_closed(std::move(cb));
     return;
   }
-  auto w = std::make_unique<detail::write_req>();
-  w->owner = &s;
-  w->cb = std::move(cb);
-  w->data = std::move(data);
-  w->size = w->data.size();
-  w->req.data = w.get();
-  emit_init(*w, detail::write_type, s.id());
-  s.buffered += w->size;
-  // uv_buf_t lengths are unsigned int: a string over 1 GiB goes as several
-  // buffers of one request (libuv copies the array); the usual case needs
-  // no array on the heap.
-  constexpr std::size_t max_buf = std::size_t{1} << 30;
-  uv_buf_t one = uv_buf_init(w->data.data(), static_cast<unsigned>(std::min(max_buf, w->size)));
-  std::vector<uv_buf_t> many;
-  for (std::size_t off = 0; w->size > max_buf && off < w->size; off += max_buf) {
-    many.push_back(
-        uv_buf_init(w->data.data() + off, static_cast<unsigned>(std::min(max_buf, w->size - off))));
+  std::size_t written = 0;
+  if (const int rc = detail::try_write(s, data, written); rc <= 0) {
+    detail::schedule_tick(*s.loop, [cb = std::move(cb), rc]() mutable {
+      cb(rc == 0 ? std::error_code() : make_uv_error_code(rc));
+    });
+    return;
   }
-  const uv_buf_t* bufs = many.empty() ? &one : many.data();
-  const auto nbufs = static_cast<unsigned>(many.empty() ? 1 : many.size());
-  if (const int rc = uv_write(&w->req, s.stream(), bufs, nbufs, &detail::write_req::on_write);
-      rc < 0) {
-    s.buffered -= w->size;
-    w->status = rc;
-    detail::complete_soon(*s.loop, *w);
-  }
-  w.release();  // owned by libuv (or the queued completion) until finish()
+  detail::queue_write(s, std::move(data), written, std::move(cb));
 }
 
 promise<void> socket::write(std::string data) {
@@ -178,14 +218,21 @@ promise<void> socket::write(std::string data) {
     return promise<void>::reject(std::make_exception_ptr(
         uv_error(make_uv_error_code(UV_ECANCELED), "write", s.peer_name())));
   }
+  std::size_t written = 0;
+  if (const int rc = detail::try_write(s, data, written); rc <= 0) {
+    return rc == 0 ? promise<void>::resolve()
+                   : promise<void>::reject(std::make_exception_ptr(
+                         uv_error(make_uv_error_code(rc), "write", s.peer_name())));
+  }
   auto [p, r] = make_promise<void>();
-  write(std::move(data), [r = std::move(r), sp = &s](std::error_code ec) mutable {
-    if (ec) {
-      r.reject(std::make_exception_ptr(uv_error(ec, "write", sp->peer_name())));
-    } else {
-      r.resolve();
-    }
-  });
+  detail::queue_write(s, std::move(data), written,
+                      [r = std::move(r), sp = &s](std::error_code ec) mutable {
+                        if (ec) {
+                          r.reject(std::make_exception_ptr(uv_error(ec, "write", sp->peer_name())));
+                        } else {
+                          r.resolve();
+                        }
+                      });
   return std::move(p);
 }
 
@@ -201,18 +248,12 @@ void socket::end(detail::unique_function<void(std::error_code)> cb) {
     return;
   }
   s.ended = true;
-  auto q = std::make_unique<detail::shutdown_req>();
-  q->owner = &s;
+  auto q = std::make_unique<detail::shutdown_request>(s);
   q->cb = std::move(cb);
-  q->req.data = q.get();
-  emit_init(*q, detail::shutdown_type, s.id());
-  // libuv queues the shutdown behind the pending writes.
-  if (const int rc = uv_shutdown(&q->req, s.stream(), &detail::shutdown_req::on_shutdown);
-      rc < 0) {
-    q->status = rc;
-    detail::complete_soon(*s.loop, *q);
-  }
-  q.release();
+  detail::start_request_or_fail_soon(
+      std::move(q), *s.loop, detail::shutdown_type, s.id(), [&](detail::shutdown_request& r) {
+        return uv_shutdown(&r.req, s.stream(), &detail::shutdown_request::on_shutdown);
+      });
 }
 
 promise<void> socket::end() {
