@@ -4,6 +4,10 @@
 // renamed) and in plain/plain_asio.cpp (plain Asio, no tether). Each copy
 // uses its own Asio, so the two live in one binary and one run.
 //
+// Everything here is in an unnamed namespace: the two copies name
+// different Asio types under the same names, so external linkage would be
+// an ODR violation (the linker would keep one copy for both rows).
+//
 // Every workload is a chain of callbacks that calls state.KeepRunning()
 // itself (one benchmark iteration = one handler, or one round trip), so the
 // ns per iteration Google Benchmark reports is the cost of that unit.
@@ -17,6 +21,7 @@
 #include <asio.hpp>
 
 namespace asio_bench {
+namespace {
 
 /// Handlers per post-chain run (the workload: 2,000,000 handlers on
 /// one thread).
@@ -121,4 +126,5 @@ class echo {
 /// Starts a workload as is (the plain and no-storage rows).
 inline void start_plainly(const std::function<void()>& f) { f(); }
 
+}  // namespace
 }  // namespace asio_bench
