@@ -73,6 +73,8 @@ void close_top_slice() noexcept {
     if (s.destroy_due) {
       detail::resource_access::mark_destroyed(*r);
       detail::emit_hook(detail::hook_event::destroy, *r);
+    } else {
+      detail::observer_release(*r);  // the coroutine's own destroy comes later
     }
     std::destroy_at(r);
   }
@@ -100,6 +102,9 @@ coroutine_resource::~coroutine_resource() {
   if (!deferred) {
     detail::resource_access::mark_destroyed(*this);
     detail::emit_hook(detail::hook_event::destroy, *this);
+  } else {
+    // The slice's copy gets the destroy (and gives back its own share).
+    detail::observer_release(*this);
   }
 }
 

@@ -376,6 +376,11 @@ class completion {
     if ((flags_ & (tracked | handed_off | transparent | identity_taken)) == tracked) {
       detail::resource_access::mark_destroyed(resource_);
       detail::emit_hook(detail::hook_event::destroy, resource_);
+    } else if (detail::resource_access::observer_data(resource_) != nullptr) [[unlikely]] {
+      // Another resource with this identity gets the destroy (the operation
+      // it was handed off to, or the completion above): give back this
+      // copy's share of the observer's data (a stack trace's record).
+      detail::observer_release(resource_);
     }
     t.current = previous_;
     --t.boundary;
