@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
       {"TCP echo round trip, tracked + storage", "BM_AsioTcpEcho_tracked_storage",
        "BM_AsioTcpEcho_plain", 1.05},
   };
-  std::printf("\n| workload (best CPU ns per handler / round trip) | plain Asio ns | tether ns | ratio | target |\n");
+  std::printf(
+      "\n| workload (best CPU ns per handler / round trip) | plain Asio ns | tether ns | ratio "
+      "| target |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: |\n");
   int misses = 0;
   for (const row& r : rows) {

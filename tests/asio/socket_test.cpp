@@ -254,7 +254,8 @@ TEST_F(socket_test, IoContextDestroyedWithSocketWorkPendingDestroysEveryResource
     listener.async_accept(server, [&](net_error_code ec) {
       accepted = !ec;
       // Nothing is ever written: this read is pending when the context ends.
-      server.async_read_some(net::buffer(buffer), [&](net_error_code, std::size_t) { ++reads_run; });
+      server.async_read_some(net::buffer(buffer),
+                             [&](net_error_code, std::size_t) { ++reads_run; });
     });
     client.async_connect(listener.local_endpoint(), [&](net_error_code ec) { connected = !ec; });
     while (!(accepted && connected) && doomed.run_one() != 0) {
