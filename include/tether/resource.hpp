@@ -26,7 +26,10 @@ resource& execution_async_resource() noexcept;
 
 namespace detail {
 struct resource_access;
-}
+// hook_dispatch.hpp
+void observer_copy(resource& to, const resource& from) noexcept;
+void observer_release(resource& r) noexcept;
+}  // namespace detail
 
 /// Base of every tracked thing: an async_resource, a runtime's timer or
 /// socket, an Asio operation. It carries its id, its trigger id, its type and
@@ -115,8 +118,15 @@ struct resource_access {
     to.flags_ = static_cast<std::uint8_t>(from.flags_ & resource::hidden_flag);
     release_frame(to.frame_);
     to.frame_ = acquire_frame(from.frame_);
-    // The observer's data is not shared (it may not be copyable): the copy
-    // has none of its own.
+    // The observer's data is never shared as a raw pointer: the copy gets a
+    // share of its own from the observer (hook_dispatch.hpp), which its
+    // destroy, or observer_release, gives back.
+    if (to.observer_data_ != nullptr) [[unlikely]] {
+      observer_release(to);
+    }
+    if (from.observer_data_ != nullptr) [[unlikely]] {
+      observer_copy(to, from);
+    }
   }
   static bool hidden(const resource& r) noexcept { return (r.flags_ & resource::hidden_flag) != 0; }
   static void mark_destroyed(resource& r) noexcept { r.flags_ |= resource::destroyed_flag; }

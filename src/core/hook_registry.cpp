@@ -93,6 +93,31 @@ void set_resource_observer(const resource_observer* o) noexcept {
   hook_registry::instance().set_observer(o);
 }
 
+void observer_copy(resource& to, const resource& from) noexcept {
+  const resource_observer* o = published_observer.load(std::memory_order_acquire);
+  if (o == nullptr || o->copy == nullptr) {
+    return;
+  }
+  thread_state& s = tls;
+  ++s.hook_depth;  // counted as a hook callback, as init and destroy are
+  o->copy(to, from);
+  --s.hook_depth;
+}
+
+void observer_release(resource& r) noexcept {
+  if (resource_access::observer_data(r) == nullptr) {
+    return;
+  }
+  const resource_observer* o = published_observer.load(std::memory_order_acquire);
+  if (o == nullptr || o->destroy == nullptr) {
+    return;
+  }
+  thread_state& s = tls;
+  ++s.hook_depth;
+  o->destroy(r);
+  --s.hook_depth;
+}
+
 namespace {
 
 constexpr std::string_view event_names[hook_event_count] = {"init", "before", "after", "destroy",

@@ -23,13 +23,14 @@ constinit thread_local std::uint32_t tls_sample_counter = 0;
 
 void observe_init(resource& r) noexcept;
 void observe_destroy(resource& r) noexcept;
+void observe_copy(resource& to, const resource& from) noexcept;
 
 // Enabled: capture at init, release at destroy. Disabled after having been
 // enabled: release only (resources initialised meanwhile still hold records),
 // so an init costs nothing again. Never removed: an observer removed while
 // records are alive would leak them.
-constexpr resource_observer capturing_observer{&observe_init, &observe_destroy};
-constexpr resource_observer releasing_observer{nullptr, &observe_destroy};
+constexpr resource_observer capturing_observer{&observe_init, &observe_destroy, &observe_copy};
+constexpr resource_observer releasing_observer{nullptr, &observe_destroy, &observe_copy};
 
 void observe_init(resource& r) noexcept {
   void*& slot = resource_access::observer_data(r);
@@ -67,6 +68,19 @@ void observe_destroy(resource& r) noexcept {
   if (slot != nullptr) {
     release(record_of(std::exchange(slot, nullptr)));
   }
+}
+
+// A copy of `from`'s identity (an Asio hand-off or coroutine slice) is the
+// same hop: one more reference to the same record, so a trace taken in the
+// copy's callback shows the chain (core released `to`'s own slot first).
+void observe_copy(resource& to, const resource& from) noexcept {
+  void* from_slot = resource_access::observer_data(from);
+  trace_record* record = record_of(from_slot);
+  if (record == nullptr) {
+    return;
+  }
+  retain(*record);
+  resource_access::observer_data(to) = slot_of(record, inherited(from_slot));
 }
 
 std::mutex options_mutex;

@@ -162,7 +162,9 @@ interned_stack* stack_table::find_or_insert(const stack_key& key, std::uint32_t 
   s->needs_unwinder_ = needs_unwinder;
   auto* addresses = reinterpret_cast<std::uintptr_t*>(s + 1);
   std::copy(key.addresses, key.addresses + key.depth, addresses);
-  std::memcpy(addresses + key.depth, key.type.data(), key.type.size());
+  if (!key.type.empty()) {  // a trace's own stack has no type: data() may be null
+    std::memcpy(addresses + key.depth, key.type.data(), key.type.size());
+  }
   interned_stack*& bucket = sh.buckets[(hash / shard_count) & (sh.buckets.size() - 1)];
   s->next_ = bucket;
   bucket = s;

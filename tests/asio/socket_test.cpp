@@ -240,4 +240,52 @@ TEST_F(socket_test, SocketsClosedWithReadsPendingDestroyEachOnce) {
   EXPECT_TRUE(rec.sanity_check({.complete = true}));
 }
 
+TEST_F(socket_test, IoContextDestroyedWithSocketWorkPendingDestroysEveryResourceOnce) {
+  bool accepted = false;
+  bool connected = false;
+  int reads_run = 0;
+  int strand_run = 0;
+  {
+    net::io_context doomed;
+    tcp::acceptor listener(doomed, tcp::endpoint(net::ip::address_v4::loopback(), 0));
+    tcp::socket server(doomed);
+    tcp::socket client(doomed);
+    std::array<char, 4> buffer{};
+    listener.async_accept(server, [&](net_error_code ec) {
+      accepted = !ec;
+      // Nothing is ever written: this read is pending when the context ends.
+      server.async_read_some(net::buffer(buffer),
+                             [&](net_error_code, std::size_t) { ++reads_run; });
+    });
+    client.async_connect(listener.local_endpoint(), [&](net_error_code ec) { connected = !ec; });
+    while (!(accepted && connected) && doomed.run_one() != 0) {
+    }
+    ASSERT_TRUE(accepted && connected);
+    // More work that never runs: a second accept, queued strand handlers, a
+    // timer, a coroutine waiting on it.
+    tcp::socket second(doomed);
+    listener.async_accept(second, [](net_error_code) {});
+    auto strand = net::make_strand(doomed);
+    net::post(strand, [&] { ++strand_run; });
+    net::post(strand, [&] { ++strand_run; });
+    net::steady_timer timer(doomed, std::chrono::hours(1));
+    timer.async_wait([](net_error_code) {});
+    // Sockets and the timer go first (their operations are cancelled into
+    // the queue), then the context with everything still queued.
+  }
+  EXPECT_EQ(reads_run, 0);
+  EXPECT_EQ(strand_run, 0);
+  int resources = 0;
+  for (const auto& a : rec.activities()) {
+    ++resources;
+    EXPECT_EQ(a.calls.init, 1) << a.type;
+    EXPECT_EQ(a.calls.destroy, 1) << a.type;
+  }
+  // accept, connect, read, second accept, two strand posts, the timer.
+  EXPECT_EQ(resources, 7);
+  EXPECT_EQ(rec.activities_of_type("asio.socket.async_read_some").size(), 1u);
+  EXPECT_EQ(rec.activities_of_type("asio.strand.post").size(), 2u);
+  EXPECT_TRUE(rec.sanity_check({.complete = true}));
+}
+
 }  // namespace

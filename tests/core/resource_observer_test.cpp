@@ -143,6 +143,83 @@ TEST_F(ResourceObserver, RemovedObserverSeesNothing) {
   EXPECT_THAT(log_, IsEmpty());
 }
 
+// Copies: an adapter that runs one resource's callbacks on a copy of its
+// identity (Asio's hand-offs and coroutine slices) gets a share of the
+// observer's data of its own, never the original's raw pointer.
+int copy_shares = 0;  // shares handed out by observe_copy and not given back
+int copy_payload = 0;
+
+void observe_copy(resource& to, const resource& from) noexcept {
+  if (observer_log != nullptr) {
+    observer_log->push_back("observer copy " + std::string(from.type()));
+  }
+  ++copy_shares;
+  resource_access::observer_data(to) = &copy_payload;
+}
+
+void observe_release(resource& r) noexcept {
+  if (resource_access::observer_data(r) == &copy_payload) {
+    --copy_shares;
+  }
+  observe_destroy(r);
+}
+
+constexpr resource_observer copying_observer{&observe_init, &observe_release, &observe_copy};
+
+TEST_F(ResourceObserver, CopyIdentityTakesAShareThroughTheObserver) {
+  tether::detail::set_resource_observer(&copying_observer);
+  op original;
+  tether::emit_init(original, "Op");
+  {
+    op copy;
+    resource_access::copy_identity(copy, original);
+    EXPECT_EQ(copy.id(), original.id());
+    EXPECT_EQ(resource_access::observer_data(copy), &copy_payload);
+    EXPECT_EQ(resource_access::observer_data(original), &observer_payload);  // kept
+    EXPECT_EQ(copy_shares, 1);
+    // Copying onto a resource that holds a share gives that one back first.
+    resource_access::copy_identity(copy, original);
+    EXPECT_EQ(copy_shares, 1);
+    // The copy ends without a destroy of its own: its share goes back.
+    tether::detail::observer_release(copy);
+    EXPECT_EQ(resource_access::observer_data(copy), nullptr);
+    EXPECT_EQ(copy_shares, 0);
+    tether::detail::observer_release(copy);  // nothing held: nothing happens
+  }
+  tether::emit_destroy(original);
+  EXPECT_THAT(log_, ElementsAre("observer init Op", "observer copy Op", "observer destroy Op",
+                                "observer copy Op", "observer destroy Op",
+                                "observer destroy Op slot"));
+}
+
+TEST_F(ResourceObserver, MoveIdentityCarriesTheSlotToWhoeverGetsTheDestroy) {
+  tether::detail::set_resource_observer(&copying_observer);
+  op from;
+  op to;
+  tether::emit_init(from, "Op");
+  resource_access::move_identity(to, from);
+  EXPECT_EQ(resource_access::observer_data(from), nullptr);
+  EXPECT_EQ(resource_access::observer_data(to), &observer_payload);
+  tether::emit_destroy(to);
+  EXPECT_THAT(log_, ElementsAre("observer init Op", "observer destroy Op slot"));
+}
+
+TEST_F(ResourceObserver, CopyOfAResourceWithoutDataAsksNothing) {
+  tether::detail::set_resource_observer(&copying_observer);
+  op original;
+  tether::emit_init(original, "Op");
+  tether::detail::set_resource_observer(nullptr);
+  op bare;  // no observer at its init: no slot
+  tether::emit_init(bare, "Bare");
+  tether::detail::set_resource_observer(&copying_observer);
+  op copy;
+  resource_access::copy_identity(copy, bare);
+  EXPECT_EQ(resource_access::observer_data(copy), nullptr);
+  EXPECT_EQ(copy_shares, 0);
+  tether::emit_destroy(bare);
+  tether::emit_destroy(original);
+}
+
 TEST(ResourceLayout, TheObserverSlotCostsNoSpace) {
   // id, trigger, type pointer, frame, observer slot, then type size + flags
   // in the last word: the slot took what used to be padding.

@@ -284,11 +284,15 @@ bool open_slice(coroutine_resource* c, const tether::captured_context* ctx) noex
 /// Closes the top slice.
 void close_top_slice() noexcept;
 
+/// Closes the slices opened inside the boundary at depth `boundary` or
+/// deeper, innermost first (out of line: see coroutine.cpp).
+void close_slices_from(unsigned boundary) noexcept;
+
 /// Closes the slices opened inside the boundary that is ending (depth
 /// `boundary`), innermost first.
 inline void close_slices_at(thread_state& t, unsigned boundary) noexcept {
-  while (t.open_slices != 0 && t.slices[t.open_slices - 1].boundary >= boundary) [[unlikely]] {
-    close_top_slice();
+  if (t.open_slices != 0) [[unlikely]] {
+    close_slices_from(boundary);
   }
 }
 
@@ -376,6 +380,11 @@ class completion {
     if ((flags_ & (tracked | handed_off | transparent | identity_taken)) == tracked) {
       detail::resource_access::mark_destroyed(resource_);
       detail::emit_hook(detail::hook_event::destroy, resource_);
+    } else if (detail::resource_access::observer_data(resource_) != nullptr) [[unlikely]] {
+      // Another resource with this identity gets the destroy (the operation
+      // it was handed off to, or the completion above): give back this
+      // copy's share of the observer's data (a stack trace's record).
+      detail::observer_release(resource_);
     }
     t.current = previous_;
     --t.boundary;

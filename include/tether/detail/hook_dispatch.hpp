@@ -33,12 +33,28 @@ extern std::atomic<unsigned> active_hook_events;
 struct resource_observer {
   void (*init)(resource& r) noexcept = nullptr;
   void (*destroy)(resource& r) noexcept = nullptr;
+  /// resource_access::copy_identity gave `to` the identity of `from` (an
+  /// adapter running one resource's callbacks on a copy of it: an Asio
+  /// hand-off, a coroutine slice): `to` takes a share of its own of what
+  /// `from` keeps, released by `destroy` or by observer_release. Null:
+  /// copies keep nothing.
+  void (*copy)(resource& to, const resource& from) noexcept = nullptr;
 };
 
 /// Installs `o` as the one observer (null: none), from the next event on.
 /// `o` must stay valid for the rest of the process: another thread may still
 /// be inside a callback of the one replaced. Thread-safe.
 void set_resource_observer(const resource_observer* o) noexcept;
+
+/// resource_access::copy_identity's slow path (`from` has observer data):
+/// the observer's `copy`, if any.
+void observer_copy(resource& to, const resource& from) noexcept;
+
+/// Releases what the observer keeps in `r` (its `destroy` callback, with no
+/// destroy event): for a resource whose identity ends without a destroy of
+/// its own, because another resource with the same identity gets it (a
+/// copy, or the original after a hand-off). Nothing if `r` keeps nothing.
+void observer_release(resource& r) noexcept;
 
 /// The out-of-line dispatchers, one per event so that each is a straight
 /// loop over the published list (instantiated in hook_registry.cpp).
