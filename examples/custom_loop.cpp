@@ -237,7 +237,7 @@ class hook_checker {
     return {
         .init = [this](async_id id, std::string_view type, async_id,
                        tether::resource&) { on_init(id, type); },
-        .before = [this](async_id id) { scope_stack().push_back(id); },
+        .before = [](async_id id) { scope_stack().push_back(id); },
         .after = [this](async_id id) { on_after(id); },
         .destroy = [this](async_id id) { on_destroy(id); },
         .promise_resolve = {},
