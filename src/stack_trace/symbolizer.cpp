@@ -227,8 +227,9 @@ bool containing_dies(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& p
 
 /// The inlined calls at `pc`, innermost first. dwarf_getscopes answers for
 /// GCC's output; for clang's it leaves the concrete function after the first
-/// inlined call (it goes on with the abstract definition's scopes), so then
-/// the unit is searched directly.
+/// inlined call (it goes on with the abstract definition's scopes), or finds
+/// no scope at all (libdw 0.188 on clang 16's DWARF 5 units), so unless it
+/// reached the function the unit is searched directly.
 void inline_chain(Dwarf_Die* cu, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes(cu, pc, &scopes);
@@ -243,7 +244,7 @@ void inline_chain(Dwarf_Die* cu, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
       break;
     }
   }
-  if (reached_function || out.empty()) {
+  if (reached_function) {
     return;
   }
   out.clear();

@@ -283,7 +283,11 @@ TEST(PostThreads, PostsRacingTheLoopsDestructionAreRunDroppedOrRefused) {
   loop->run();
   EXPECT_EQ(ran.load(), 3000u);
   go_on = true;
-  std::this_thread::sleep_for(5ms);
+  // Wait for the second batch to start (not a fixed sleep: on a loaded
+  // machine the producers may not have run yet), then destroy the loop.
+  while (accepted.load() <= 3000u) {
+    std::this_thread::yield();
+  }
   loop.reset();  // with posts arriving
   for (std::thread& p : producers) {
     p.join();

@@ -59,7 +59,7 @@ TEST_F(Coroutines, AwaitChainNamesEveryAwaitingCoroutineAtItsAwait) {
   EXPECT_EQ(hops[0].type, "PROMISE");
   const stack_frame* middle = find_frame(hops[0].frames, "middle_coroutine");
   ASSERT_NE(middle, nullptr) << to_string(seen);
-  EXPECT_THAT(middle->file, HasSubstr("coroutines_test.cpp"));
+  EXPECT_THAT(middle->file, HasSubstr("coroutines_test.cpp")) << to_string(seen);
   EXPECT_EQ(middle->line, middle_await_line);
   EXPECT_EQ(hops[1].what, async_hop::kind::awaited_by);
   EXPECT_EQ(hops[1].id, outer.id());
