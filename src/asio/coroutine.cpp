@@ -46,15 +46,17 @@ bool spawn_armed(const thread_state& t) noexcept {
 
 }  // namespace
 
-TETHER_ASIO_SLICE_ACCESS bool open_slice(coroutine_resource* c,
-                                         const tether::captured_context* ctx) noexcept {
+TETHER_ASIO_SLICE_ACCESS bool open_slice(const tether::resource* c,
+                                         const tether::captured_context* ctx,
+                                         const void* thread) noexcept {
   thread_state& t = tls;
   if (t.open_slices == max_open_slices) [[unlikely]] {
     ++t.slice_overflows;
     return false;
   }
   slice& s = t.slices[t.open_slices];
-  s.coroutine = c;
+  s.coroutine = c != nullptr ? c->id() : 0;
+  s.thread = thread;
   s.boundary = t.boundary;
   s.scopes = t.scopes;
   s.has_resource = c != nullptr;
@@ -110,8 +112,8 @@ TETHER_ASIO_SLICE_ACCESS coroutine_resource::~coroutine_resource() {
   bool deferred = false;
   for (unsigned i = 0; i != t.open_slices; ++i) {
     slice& s = t.slices[i];
-    if (s.coroutine == this) {
-      s.coroutine = nullptr;
+    if (s.coroutine == id()) {
+      s.coroutine = 0;
       if (!deferred) {
         s.destroy_due = true;
         deferred = true;
@@ -127,7 +129,13 @@ TETHER_ASIO_SLICE_ACCESS coroutine_resource::~coroutine_resource() {
   }
 }
 
-void awaiter_base::suspend() noexcept {
+awaiter_base::~awaiter_base() {
+  if (detail::resource_access::observer_data(owner_) != nullptr) [[unlikely]] {
+    detail::observer_release(owner_);  // the copy's share (the coroutine destroys)
+  }
+}
+
+void awaiter_base::suspend(const void* thread) noexcept {
   thread_state& t = tls;
   if (t.boundary != 0 && spawn_armed(t)) {
     // co_spawn's entry point awaits the spawned coroutine: it starts now,
@@ -141,18 +149,23 @@ void awaiter_base::suspend() noexcept {
       t.spawn_location->take();
       tether::emit_init(*spawned_, "asio.co_spawn");
     }
-    open_slice(&*spawned_, nullptr);
+    open_slice(&*spawned_, nullptr, thread);
     return;
   }
-  // Whose code is suspending: the coroutine of the slice on top, unless a
-  // completion's callback opened since (then it is one we do not know).
-  if (slice* s = continuable_slice(t)) {
-    owner_ = s->coroutine;
+  // Whose code is suspending: the coroutine of the slice on top, if it is
+  // still running there on this awaitable thread. Not when a completion's
+  // callback opened since (then it is one we do not know), nor when the
+  // thread differs: that is another coroutine's code, such as a coroutine
+  // that co_spawn started inline inside its spawner's slice (Boost 1.74),
+  // which has no identity of its own yet and must not take the spawner's.
+  if (slice* s = continuable_slice(t);
+      s != nullptr && s->coroutine != 0 && s->thread == thread && thread != nullptr) {
+    detail::resource_access::copy_identity(owner_, *s->resource());
   }
   saved_ = tether::captured_context::current();
 }
 
-void awaiter_base::resume() noexcept {
+void awaiter_base::resume(const void* thread) noexcept {
   thread_state& t = tls;
   if (spawned_) {
     // The spawned coroutine has finished (returned or thrown). Its slice
@@ -166,10 +179,11 @@ void awaiter_base::resume() noexcept {
     return;
   }
   slice* s = continuable_slice(t);
-  if (s != nullptr && s->coroutine == owner_) {
+  if (s != nullptr && s->coroutine == owner_.id()) {
     // Still inside the coroutine's slice (a nested awaitable returned, or an
     // initiation completed inline): only the context goes back to what it
     // was at this co_await, so a callee's enter_with() does not leak out.
+    s->thread = thread;  // Asio may have moved the awaitable thread meanwhile
     std::destroy_at(s->context_scope());
     *s->context() = saved_;
     ::new (static_cast<void*>(s->context_scope_storage)) tether::context_scope(*s->context());
@@ -178,7 +192,7 @@ void awaiter_base::resume() noexcept {
   if (t.boundary == 0) {
     return;  // resumed outside any completion: nothing would close a slice
   }
-  open_slice(owner_, &saved_);
+  open_slice(owner_.id() != 0 ? &owner_ : nullptr, &saved_, thread);
 }
 
 }  // namespace tether::detail::TETHER_ASIO_BUILD_FLAVOUR

@@ -237,6 +237,72 @@ TEST_F(coroutine_test, ACoroutineAwaitingAnotherKeepsItsOwnResourceAndContext) {
   EXPECT_TRUE(rec.sanity_check({.complete = true}));
 }
 
+// A coroutine spawned from inside another, on one thread, where the spawner
+// was just resumed by an I/O completion (a timer) and co_spawn is its first
+// act: Boost 1.74's co_spawn runs the new coroutine's start inline in the
+// spawner's slice. The spawner then ends, and the spawned coroutine resumes
+// after it: every slice of the child is the child's own resource (never the
+// ended spawner's), triggered by the spawner, in the child's context.
+void spawn_from_a_resumed_coroutine(coroutine_test& t, bool on_a_strand) {
+  async_id parent_id = 0;
+  std::vector<async_id> child_ids;
+  std::vector<async_id> child_triggers;
+  std::vector<int> child_stores;
+  bool parent_done = false;
+  bool parent_done_when_child_resumed = false;
+  auto child = [&]() -> task<> {
+    t.als.enter_with(2);
+    child_ids.push_back(execution_async_id());
+    child_triggers.push_back(trigger_async_id());
+    co_await t.sleep(1ms);  // the parent ends meanwhile
+    parent_done_when_child_resumed = parent_done;
+    child_ids.push_back(execution_async_id());
+    child_stores.push_back(t.store());
+    co_await t.sleep(1ms);
+    child_ids.push_back(execution_async_id());
+    child_stores.push_back(t.store());
+  };
+  t.als.run(1, [&] {
+    net::co_spawn(
+        t.io,
+        [&]() -> task<> {
+          parent_id = execution_async_id();
+          net::steady_timer timer(co_await net::this_coro::executor, 0ms);
+          co_await timer.async_wait(net::use_awaitable);
+          // The first operation this resumption creates is the child's start.
+          if (on_a_strand) {
+            net::co_spawn(net::make_strand(t.io), child(), net::detached);
+          } else {
+            net::co_spawn(t.io, child(), net::detached);
+          }
+          parent_done = true;
+        },
+        net::detached);
+  });
+  t.io.run();
+  const auto spawned = t.rec.activities_of_type("asio.co_spawn");
+  ASSERT_EQ(spawned.size(), 2u);
+  EXPECT_EQ(spawned[0].id, parent_id);
+  const async_id child_id = spawned[1].id;
+  EXPECT_NE(child_id, parent_id);
+  EXPECT_EQ(spawned[1].trigger, parent_id);
+  EXPECT_TRUE(parent_done_when_child_resumed);
+  EXPECT_THAT(child_ids, ElementsAre(child_id, child_id, child_id));
+  EXPECT_THAT(child_triggers, ElementsAre(parent_id));
+  EXPECT_THAT(child_stores, ElementsAre(2, 2));
+  EXPECT_EQ(spawned[0].calls.destroy, 1);
+  EXPECT_EQ(spawned[1].calls.destroy, 1);
+  EXPECT_TRUE(t.rec.sanity_check({.complete = true}));
+}
+
+TEST_F(coroutine_test, ACoroutineSpawnedByAResumedCoroutineOutlivesItAsItself) {
+  spawn_from_a_resumed_coroutine(*this, false);
+}
+
+TEST_F(coroutine_test, ACoroutineSpawnedOntoAStrandByAResumedCoroutineOutlivesItAsItself) {
+  spawn_from_a_resumed_coroutine(*this, true);
+}
+
 TEST_F(coroutine_test, AbandonedCoroutinesAreDestroyedWithTheirIoContext) {
   auto doomed = std::make_unique<net::io_context>();
   bool resumed = false;

@@ -263,12 +263,6 @@ TEST(asio_threads, AThousandConcurrentConnectionsNeverSeeEachOthersContext) {
 }
 
 TEST(asio_threads, AThousandCoroutineSessionsKeepTheirOwnContextAcrossEveryAwait) {
-#if defined(TETHER_TEST_BOOST_ASIO) && (defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__))
-  // Known issue (docs/asio.md): with Boost.Asio 1.74 an awaiter can keep a
-  // pointer to another coroutine's resource that ends before it resumes;
-  // ASan and TSan report the read. It runs (and passes) in the other builds.
-  GTEST_SKIP() << "known issue under sanitizers with Boost.Asio: see docs/asio.md, Known issues";
-#endif
   ensure_descriptors(4096);
   constexpr int connections = 1000;
   net::io_context io;

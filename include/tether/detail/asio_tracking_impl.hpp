@@ -230,8 +230,16 @@ class completion_resource final : public tether::resource {};
 /// (its context_scope). Slices end when the completion or handler location
 /// they opened in ends, so a coroutine that finishes inside one is destroyed
 /// after that slice's `after` (destroy_due).
+///
+/// A slice names its coroutine by id, never by address: nothing here can
+/// reach a coroutine_resource after it is gone.
 struct slice {
-  coroutine_resource* coroutine = nullptr;  // null: context only, or the coroutine has ended
+  async_id coroutine = 0;  // 0: context only, or the coroutine has ended
+  // The Asio awaitable thread (the object that pumps a coroutine's frames)
+  // that last ran the coroutine here: code suspending on another awaitable
+  // thread is not this coroutine's, even with this slice on top (a
+  // coroutine started inline by co_spawn, inside its spawner's slice).
+  const void* thread = nullptr;
   unsigned boundary = 0;                    // tls.boundary when it opened
   unsigned scopes = 0;                      // tls.scopes when it opened
   bool has_resource = false;
@@ -278,9 +286,12 @@ struct thread_state {
 
 extern constinit thread_local thread_state tls;
 
-/// Opens a slice for `c` (null: context only) in context `ctx` (null: the
-/// one c's callback_scope installs); false if max_open_slices are open.
-bool open_slice(coroutine_resource* c, const tether::captured_context* ctx) noexcept;
+/// Opens a slice for the coroutine whose identity `c` is (its resource, or
+/// a counted copy of it; null: context only), run by awaitable thread
+/// `thread`, in context `ctx` (null: the one c's callback_scope installs);
+/// false if max_open_slices are open.
+bool open_slice(const tether::resource* c, const tether::captured_context* ctx,
+                const void* thread) noexcept;
 /// Closes the top slice.
 void close_top_slice() noexcept;
 
@@ -513,8 +524,18 @@ inline void on_creation(Op& op, const Object* object, Site site) noexcept {
     tracked_handler& h = op;
     thread_state& t = tls;
     async_id trigger = 0;  // the current execution id
+    location* spawn = t.spawn_location;
+    if (spawn != nullptr && !spawn->armed(t)) {
+      spawn = nullptr;
+    }
     if (completion* c = t.current) {
-      if (c->template takes_handoff<Op>()) {
+      // An operation created directly inside an armed co_spawn location is
+      // the start of a new coroutine, never a hand-off, even when it has a
+      // hand-off's shape (a co_spawn onto a strand is the first thing a
+      // coroutine resumed by an I/O completion does): folded, the coroutine
+      // would run as that completion and as its spawner, not as itself.
+      // takes_handoff() still counts it as the completion's first operation.
+      if (c->template takes_handoff<Op>() && spawn == nullptr) {
         c->hand_off(h);
         return;
       }
@@ -524,7 +545,7 @@ inline void on_creation(Op& op, const Object* object, Site site) noexcept {
     }
     std::string_view type = type_name(site(), object);
     std::uint8_t flags = op_tracked;
-    if (location* l = t.spawn_location; l != nullptr && l->armed(t)) [[unlikely]] {
+    if (location* l = spawn) [[unlikely]] {
       // The operation that will start a co_spawn'ed coroutine: announced now,
       // in the spawner's context, as the coroutine.
       l->take();
@@ -551,24 +572,31 @@ class coroutine_resource final : public tether::resource {
   coroutine_resource& operator=(const coroutine_resource&) = delete;
 };
 
-/// What every awaiter does; the awaiter template below only adds the
-/// awaitable it forwards to.
+/// What every awaiter does; the awaiter template below adds the awaitable
+/// it forwards to, and finds the awaitable thread that runs the awaiting
+/// frame.
 class awaiter_base {
  protected:
   awaiter_base() noexcept = default;
-  ~awaiter_base() = default;
+  ~awaiter_base();
   awaiter_base(const awaiter_base&) = delete;
   awaiter_base& operator=(const awaiter_base&) = delete;
 
-  /// The awaiting coroutine suspends: remember whose it is and its context;
-  /// if this is the outermost co_await of a co_spawn, the coroutine starts.
-  void suspend() noexcept;
-  /// It resumes: its slice (re)opens in the context it had.
-  void resume() noexcept;
+  /// The awaiting coroutine, run by awaitable thread `thread`, suspends:
+  /// remember whose it is and its context; if this is the outermost
+  /// co_await of a co_spawn, the coroutine starts.
+  void suspend(const void* thread) noexcept;
+  /// It resumes, run by awaitable thread `thread`: its slice (re)opens in
+  /// the context it had.
+  void resume(const void* thread) noexcept;
 
  private:
   tether::captured_context saved_;
-  coroutine_resource* owner_ = nullptr;
+  // Whose coroutine is awaiting: a counted copy of its identity (its own
+  // reference to the captured frame and, through resource_observer::copy,
+  // its own share of an observer's data), valid however long the coroutine
+  // sleeps, also once the coroutine's resource is gone. Id 0: none of ours.
+  completion_resource owner_;
   std::optional<coroutine_resource> spawned_;  // set only for the outermost co_await
 };
 
@@ -582,6 +610,8 @@ namespace detail {
 template <typename, typename, typename>
 class work_dispatcher;
 class executor_function;
+template <typename Executor>
+class awaitable_frame_base;
 }  // namespace detail
 template <typename T, typename Executor>
 class awaitable;
@@ -594,6 +624,20 @@ struct is_work_dispatcher<::TETHER_ASIO_NS::detail::work_dispatcher<H, E, V>> : 
 template <>
 struct is_executor_function<::TETHER_ASIO_NS::detail::executor_function> : std::true_type {};
 
+/// The awaitable thread (Asio's object that pumps one co_spawn's stack of
+/// frames) running `frame` now: the frame's protected attached_thread_,
+/// read through a derived class's using-declaration (Asio has no getter, and
+/// its detach_thread() has side effects in 1.22).
+template <class Executor>
+struct frame_thread_access : ::TETHER_ASIO_NS::detail::awaitable_frame_base<Executor> {
+  using ::TETHER_ASIO_NS::detail::awaitable_frame_base<Executor>::attached_thread_;
+};
+template <class Executor>
+const void* running_thread(
+    const ::TETHER_ASIO_NS::detail::awaitable_frame_base<Executor>* frame) noexcept {
+  return frame != nullptr ? frame->*(&frame_thread_access<Executor>::attached_thread_) : nullptr;
+}
+
 /// Every co_await of an awaitable: awaiter_base's suspend/resume around
 /// Asio's own awaiter.
 template <class T, class Executor>
@@ -605,15 +649,18 @@ class awaiter : public awaiter_base {
   bool await_ready() const noexcept { return awaitable_.await_ready(); }
   template <class Handle>
   void await_suspend(Handle h) {
-    suspend();
+    frame_ = &h.promise();
+    suspend(running_thread(frame_));
     awaitable_.await_suspend(h);
   }
   T await_resume() {
-    resume();
+    resume(running_thread(frame_));
     return awaitable_.await_resume();
   }
 
  private:
+  // The awaiting coroutine's frame (Asio's promise; it outlives the awaiter).
+  const ::TETHER_ASIO_NS::detail::awaitable_frame_base<Executor>* frame_ = nullptr;
   // Destroyed before the base: the coroutine's frames go first, then its
   // resource (awaiter_base::spawned_).
   ::TETHER_ASIO_NS::awaitable<T, Executor> awaitable_;
