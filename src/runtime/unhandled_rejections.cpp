@@ -40,16 +40,22 @@ std::string describe_reason(const std::exception_ptr& e) {
   }
 }
 
-}  // namespace
-
-// Runs `fn` with the rejected promise as the current resource and the context
-// frame of the rejection (Node runs 'unhandledRejection' listeners so, with no
-// before/after).
-template <class F>
-static void in_rejection_context(promise_base& p, const context_frame* frame, F&& fn) {
-  const resource_scope scope(p, frame);
-  fn();
+// What run() throws for a rejection nothing handled: an unhandled_rejection
+// that carries the reason and the rejection's async trace, or the reason
+// itself when even that cannot be built.
+std::exception_ptr unhandled_report(const std::exception_ptr& reason) noexcept {
+  std::exception_ptr report;
+  try {
+    report = std::make_exception_ptr(unhandled_rejection(
+        reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
+    note_exception(report, &reason);  // the report carries the rejection's trace
+  } catch (...) {
+    report = reason;
+  }
+  return report;
 }
+
+}  // namespace
 
 bool loop_core::process_rejections() noexcept {
   if (rejections_.empty()) {
@@ -63,26 +69,20 @@ bool loop_core::process_rejections() noexcept {
     rejection& r = batch[i];
     if (!r.promise->handled) {
       reported = true;
-      in_rejection_context(*r.promise, r.frame, [&] {
-        std::exception_ptr reason = r.promise->error;
-        if (rejection_handler_) {
-          try {
-            rejection_handler_(reason);
-          } catch (...) {
-            uncaught(std::current_exception());
-          }
-          return;
-        }
-        std::exception_ptr report;
+      // With the rejected promise as the current resource and the context
+      // frame of the rejection, firing no before/after: Node runs its
+      // 'unhandledRejection' listeners so. The same guard as callback_scope's.
+      const resource_scope in_rejection(*r.promise, r.frame);
+      const std::exception_ptr reason = r.promise->error;
+      if (rejection_handler_) {
         try {
-          report = std::make_exception_ptr(unhandled_rejection(
-              reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
-          note_exception(report, &reason);  // the report carries the rejection's trace
+          rejection_handler_(reason);
         } catch (...) {
-          report = reason;
+          uncaught(std::current_exception());
         }
-        uncaught(std::move(report));
-      });
+      } else {
+        uncaught(unhandled_report(reason));
+      }
     }
     release_frame(r.frame);
     release(r.promise);
