@@ -187,7 +187,7 @@ class loop_core {
   /// callback (the objects it captured may already be gone).
   bool closing() const noexcept { return closing_; }
 
-  /// Unhandled promise rejections (promise.cpp). A promise rejected with no
+  /// Unhandled promise rejections (unhandled_rejections.cpp). A promise rejected with no
   /// handler is remembered (with the context frame current at rejection);
   /// after the tick/microtask drain, those still unhandled are reported.
   void track_rejection(promise_base& p);

@@ -1,7 +1,8 @@
 // promise<T>: the out-of-line half. Reaction scheduling, the reclamation
 // trampoline (destroy / dead / abandon, iterative so that long chains never
-// recurse), the per-thread frame cache, unhandled-rejection tracking in the
-// loop (Node's processPromiseRejections), delay() and aggregate_error.
+// recurse), the per-thread frame cache, handing a rejection nothing handles
+// to the loop (unhandled_rejections.cpp reports it), delay() and
+// aggregate_error.
 
 #include <tether/promise.hpp>
 
@@ -397,108 +398,9 @@ void await_node_cleanup(await_node& n, promise_base& awaited) noexcept {
   }
 }
 
-// --- unhandled rejections (Node's processPromiseRejections) ----------------------
-
-void loop_core::track_rejection(promise_base& p) {
-  note_exception(p.error);  // the context of the rejection, before it is gone
-  add_ref(p);
-  try {
-    rejections_.push_back({&p, acquire_frame(tls.frame)});
-  } catch (...) {
-    release(&p);  // out of memory: the report is lost, nothing leaks
-  }
-}
-
-namespace {
-
-std::string describe_reason(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
-}  // namespace
-
-// Runs `fn` with the rejected promise as the current resource and the context
-// frame of the rejection (Node runs 'unhandledRejection' listeners so, with no
-// before/after).
-template <class F>
-static void in_rejection_context(promise_base& p, const context_frame* frame, F&& fn) {
-  const resource_scope scope(p, frame);
-  fn();
-}
-
-bool loop_core::process_rejections() noexcept {
-  if (rejections_.empty()) {
-    return false;
-  }
-  bool reported = false;
-  std::vector<rejection> batch;
-  batch.swap(rejections_);
-  std::size_t i = 0;
-  for (; i < batch.size() && !stopping_; ++i) {
-    rejection& r = batch[i];
-    if (!r.promise->handled) {
-      reported = true;
-      in_rejection_context(*r.promise, r.frame, [&] {
-        std::exception_ptr reason = r.promise->error;
-        if (rejection_handler_) {
-          try {
-            rejection_handler_(reason);
-          } catch (...) {
-            uncaught(std::current_exception());
-          }
-          return;
-        }
-        std::exception_ptr report;
-        try {
-          report = std::make_exception_ptr(unhandled_rejection(
-              reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
-          note_exception(report, &reason);  // the report carries the rejection's trace
-        } catch (...) {
-          report = reason;
-        }
-        uncaught(std::move(report));
-      });
-    }
-    release_frame(r.frame);
-    release(r.promise);
-  }
-  if (i < batch.size()) {
-    // Stopped: the rest are reported on the next run(), before anything newer.
-    try {
-      batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i));
-      batch.insert(batch.end(), rejections_.begin(), rejections_.end());
-      rejections_.swap(batch);
-    } catch (...) {
-      for (std::size_t j = i; j < batch.size(); ++j) {
-        release_frame(batch[j].frame);
-        release(batch[j].promise);
-      }
-    }
-  }
-  return reported;
-}
-
-void loop_core::drop_rejections() noexcept {
-  std::vector<rejection> batch;
-  batch.swap(rejections_);
-  for (rejection& r : batch) {
-    release_frame(r.frame);
-    release(r.promise);
-  }
-}
-
 }  // namespace tether::detail
 
 namespace tether {
-
-unhandled_rejection::unhandled_rejection(std::exception_ptr reason, const std::string& what)
-    : std::runtime_error(what), reason_(std::move(reason)) {}
 
 namespace {
 
