@@ -4,6 +4,7 @@
 #include <exception>
 #include <new>
 #include <string_view>
+#include <type_traits>
 
 #include "core/fatal.hpp"
 
@@ -12,6 +13,51 @@ namespace tether::detail {
 constinit std::atomic<unsigned> active_hook_events{0};
 constinit std::atomic<const hook_list*> published_hooks{nullptr};
 constinit std::atomic<const resource_observer*> published_observer{nullptr};
+
+namespace {
+// What published_single_hooks points to until the first publish(): nothing
+// takes the fast path.
+constinit const single_hooks no_single_hooks{};
+
+constexpr unsigned event_bit(hook_event e) { return 1u << static_cast<unsigned>(e); }
+
+// hook_list::single's index for an observer that wants the events in `mask`.
+unsigned observer_index(unsigned mask) {
+  return ((mask & event_bit(hook_event::init)) != 0 ? 1u : 0u) |
+         ((mask & event_bit(hook_event::destroy)) != 0 ? 2u : 0u);
+}
+
+// The fast path's view of `list` while the observer wants the events of
+// `observed` (an observer_index): each event's one hook, unless none or
+// several want it or the observer does.
+void build_single(const hook_list& list, unsigned observed, single_hooks& single) {
+  const auto only = [&](hook_event e) -> const hook_entry* {
+    const auto& hooks = list.by_event[static_cast<unsigned>(e)];
+    const bool by_observer = (observer_index(event_bit(e)) & observed) != 0;
+    return hooks.size() == 1 && !by_observer ? hooks.front() : nullptr;
+  };
+  if (const hook_entry* e = only(hook_event::init)) {
+    single.init = &e->callbacks.init;
+  }
+  constexpr id_callback hook_callbacks::*by_id[] = {
+      &hook_callbacks::before, &hook_callbacks::after, &hook_callbacks::destroy,
+      &hook_callbacks::promise_resolve};
+  for (unsigned i = 1; i < hook_event_count; ++i) {
+    if (const hook_entry* e = only(static_cast<hook_event>(i))) {
+      single.by_id[i - 1] = &(e->callbacks.*by_id[i - 1]);
+    }
+  }
+}
+}  // namespace
+constinit std::atomic<const single_hooks*> published_single_hooks{&no_single_hooks};
+
+// The fast path casts single_hooks' pointers to these; hook_callbacks must
+// hold exactly these types.
+static_assert(std::is_same_v<decltype(hook_callbacks::init), init_callback>);
+static_assert(std::is_same_v<decltype(hook_callbacks::before), id_callback>);
+static_assert(std::is_same_v<decltype(hook_callbacks::after), id_callback>);
+static_assert(std::is_same_v<decltype(hook_callbacks::destroy), id_callback>);
+static_assert(std::is_same_v<decltype(hook_callbacks::promise_resolve), id_callback>);
 
 hook_registry& hook_registry::instance() noexcept {
   // Never destroyed: other threads may still dispatch events while static
@@ -62,11 +108,25 @@ void hook_registry::publish() {
       }
     }
   }
+  for (unsigned observed = 0; observed < list->single.size(); ++observed) {
+    build_single(*list, observed, list->single[observed]);
+  }
   // release: a reader that acquires this pointer sees the list fully built.
   published_hooks.store(list.get(), std::memory_order_release);
   lists_.push_back(std::move(list));
   hooks_mask_ = mask;
+  publish_single();
   publish_mask();
+}
+
+void hook_registry::publish_single() {
+  const single_hooks* single = &no_single_hooks;
+  if (!lists_.empty()) {
+    single = &lists_.back()->single[observer_index(observer_mask_)];
+  }
+  // release: pairs with dispatch_inline's acquire; the callbacks pointed to
+  // were built before (create() and publish() ran under mutex_).
+  published_single_hooks.store(single, std::memory_order_release);
 }
 
 void hook_registry::publish_mask() {
@@ -86,6 +146,7 @@ void hook_registry::set_observer(const resource_observer* o) noexcept {
   }
   published_observer.store(o, std::memory_order_release);
   observer_mask_ = mask;
+  publish_single();
   publish_mask();
 }
 
@@ -175,10 +236,8 @@ void dispatch(resource& r) noexcept {
     for (const hook_entry* h : list->by_event[index]) {
       try {
         call<E>(*h, r);
-      } catch (const std::exception& ex) {
-        fatal_hook_exception(event_names[index], r.type(), r.id(), ex.what());
       } catch (...) {
-        fatal_hook_exception(event_names[index], r.type(), r.id(), "unknown exception");
+        hook_threw(E, r);
       }
     }
   }
@@ -188,6 +247,17 @@ void dispatch(resource& r) noexcept {
     }
   }
   --s.hook_depth;
+}
+
+void hook_threw(hook_event e, const resource& r) noexcept {
+  const std::string_view name = event_names[static_cast<unsigned>(e)];
+  try {
+    throw;  // called from a catch block: the exception being handled
+  } catch (const std::exception& ex) {
+    fatal_hook_exception(name, r.type(), r.id(), ex.what());
+  } catch (...) {
+    fatal_hook_exception(name, r.type(), r.id(), "unknown exception");
+  }
 }
 
 template void dispatch<hook_event::init>(resource&) noexcept;

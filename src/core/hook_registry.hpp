@@ -31,9 +31,15 @@ struct hook_entry {
 };
 
 /// One immutable snapshot: for each event, the enabled hooks that have a
-/// callback for it, in enable order.
+/// callback for it, in enable order; and the inline fast path's view of it
+/// (the callback to call directly when exactly one hook wants an event), one
+/// per combination of observer events, indexed by `observer_index`: an event
+/// the observer wants goes through dispatch<E>, which runs both in order.
+/// Setting an observer then only repoints published_single_hooks, which
+/// needs no allocation.
 struct hook_list {
   std::array<std::vector<const hook_entry*>, hook_event_count> by_event;
+  std::array<single_hooks, 4> single;
 };
 
 class hook_registry {
@@ -47,8 +53,9 @@ class hook_registry {
 
  private:
   hook_registry() = default;
-  void publish();       // requires mutex_
-  void publish_mask();  // requires mutex_
+  void publish();         // requires mutex_
+  void publish_single();  // requires mutex_
+  void publish_mask();    // requires mutex_
 
   std::mutex mutex_;
   std::vector<hook_entry*> order_;                   // enabled, in enable order; guarded by mutex_

@@ -80,6 +80,28 @@ TEST_F(ResourceObserver, SeesInitFirstAndDestroyLastWithItsSlot) {
                                 "observer destroy Job slot"));
 }
 
+// One hook per event takes the inline fast path, which must step aside for
+// every event the observer wants, whichever of the two came first.
+TEST_F(ResourceObserver, HookEnabledAfterTheObserverKeepsTheOrderAndRunsAloneOnceItIsRemoved) {
+  tether::detail::set_resource_observer(&full_observer);
+  auto hook = logging_hook(log_);
+  hook.enable();
+  { tether::async_resource r("First"); }
+  tether::detail::set_resource_observer(nullptr);
+  { tether::async_resource r("Second"); }
+  EXPECT_THAT(log_, ElementsAre("observer init First", "hook init First", "hook destroy",
+                                "observer destroy First slot", "hook init Second",
+                                "hook destroy"));
+}
+
+TEST_F(ResourceObserver, DestroyOnlyObserverStillComesAfterTheHooksDestroy) {
+  auto hook = logging_hook(log_);
+  hook.enable();
+  tether::detail::set_resource_observer(&destroy_only_observer);
+  { tether::async_resource r("Job"); }
+  EXPECT_THAT(log_, ElementsAre("hook init Job", "hook destroy", "observer destroy Job"));
+}
+
 TEST_F(ResourceObserver, WorksWithNoHookEnabled) {
   tether::detail::set_resource_observer(&full_observer);
   op o;

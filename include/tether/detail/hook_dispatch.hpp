@@ -2,14 +2,16 @@
 // Not API. May change without notice.
 //
 // The inline half of hook dispatch: one relaxed load of a process-wide bit
-// mask decides whether any enabled hook wants an event. Only when one does is
-// the out-of-line dispatcher called (it loads the published hook list).
+// mask decides whether any enabled hook wants an event. When exactly one hook
+// wants it (the common case: one tool listening), its callback is called
+// right here; otherwise the out-of-line dispatcher walks the published list.
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string_view>
 
-namespace tether {
-class resource;
-}
+#include <tether/resource.hpp>
 
 namespace tether::detail {
 
@@ -71,24 +73,82 @@ inline bool hook_wanted(hook_event e) noexcept {
          0;
 }
 
+/// The callback types of hook_callbacks (async_hooks.hpp).
+using init_callback = std::function<void(async_id, std::string_view, async_id, resource&)>;
+using id_callback = std::function<void(async_id)>;
+
+/// Part of each published hook list (hook_registry.hpp): for each event, the
+/// callback of the one enabled hook that wants it, or null when none or
+/// several do, or when the resource observer wants it too. Immutable once
+/// published, and kept until exit like the list it belongs to.
+struct single_hooks {
+  const init_callback* init = nullptr;
+  // before, after, destroy, promise_resolve (hook_event order, minus init).
+  const id_callback* by_id[hook_event_count - 1] = {};
+};
+
+/// The current list's single_hooks; never null (all-null before the first
+/// enable). Stored with release by hook_registry::publish(), after the list.
+extern constinit std::atomic<const single_hooks*> published_single_hooks;
+
+/// The one-line-then-abort report of an exception that escaped a hook
+/// callback for `e`: called from the catch block, it rethrows to read what().
+[[noreturn]] void hook_threw(hook_event e, const resource& r) noexcept;
+
+/// Calls the single hook's callback for E, or the general dispatcher. Inline
+/// because an out-of-line call level costs as much as the callback's own
+/// indirect call (bench/README.md, "Integration cycle").
+template <hook_event E>
+inline void dispatch_inline(resource& r) noexcept {
+  // acquire: pairs with publish()'s release store; the callback it points to
+  // is fully built.
+  const single_hooks* single = published_single_hooks.load(std::memory_order_acquire);
+  const void* callback = nullptr;
+  if constexpr (E == hook_event::init) {
+    callback = single->init;
+  } else {
+    callback = single->by_id[static_cast<unsigned>(E) - 1];
+  }
+  // dispatch<E> also handles hidden resources (it drops their events).
+  if (callback == nullptr || resource_access::hidden(r)) [[unlikely]] {
+    dispatch<E>(r);
+    return;
+  }
+  thread_state& s = tls;
+  // Saved and put back rather than incremented and decremented, so the
+  // restore does not wait on a reload of the counter after the callback.
+  const std::uint32_t depth = s.hook_depth;
+  s.hook_depth = depth + 1;
+  try {
+    if constexpr (E == hook_event::init) {
+      (*static_cast<const init_callback*>(callback))(r.id(), r.type(), r.trigger_id(), r);
+    } else {
+      (*static_cast<const id_callback*>(callback))(r.id());
+    }
+  } catch (...) {
+    hook_threw(E, r);
+  }
+  s.hook_depth = depth;
+}
+
 /// Every call site passes a constant event, so the switch folds away.
 inline void emit_hook(hook_event e, resource& r) noexcept {
   if (hook_wanted(e)) [[unlikely]] {
     switch (e) {
       case hook_event::init:
-        dispatch<hook_event::init>(r);
+        dispatch_inline<hook_event::init>(r);
         break;
       case hook_event::before:
-        dispatch<hook_event::before>(r);
+        dispatch_inline<hook_event::before>(r);
         break;
       case hook_event::after:
-        dispatch<hook_event::after>(r);
+        dispatch_inline<hook_event::after>(r);
         break;
       case hook_event::destroy:
-        dispatch<hook_event::destroy>(r);
+        dispatch_inline<hook_event::destroy>(r);
         break;
       case hook_event::promise_resolve:
-        dispatch<hook_event::promise_resolve>(r);
+        dispatch_inline<hook_event::promise_resolve>(r);
         break;
     }
   }
