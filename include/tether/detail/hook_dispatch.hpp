@@ -88,7 +88,8 @@ struct single_hooks {
 };
 
 /// The current list's single_hooks; never null (all-null before the first
-/// enable). Stored with release by hook_registry::publish(), after the list.
+/// enable). Stored with release by hook_registry::publish_single() (called
+/// by publish() and set_observer()), after the list.
 extern constinit std::atomic<const single_hooks*> published_single_hooks;
 
 /// The one-line-then-abort report of an exception that escaped a hook
@@ -100,8 +101,8 @@ extern constinit std::atomic<const single_hooks*> published_single_hooks;
 /// indirect call (bench/README.md, "Integration cycle").
 template <hook_event E>
 inline void dispatch_inline(resource& r) noexcept {
-  // acquire: pairs with publish()'s release store; the callback it points to
-  // is fully built.
+  // acquire: pairs with publish_single()'s release store; the callback it
+  // points to is fully built.
   const single_hooks* single = published_single_hooks.load(std::memory_order_acquire);
   const void* callback = nullptr;
   if constexpr (E == hook_event::init) {
