@@ -89,14 +89,16 @@ served serve_batch(const std::filesystem::path& trace_file, const std::vector<st
   profiler::start({.path = trace_file.string()});
   // The test's own requests run suppressed: they play outside callers.
   const trace::context outside = trace::context().with_suppressed();
+  // The closure outlives every call (its captures are not in the frames).
+  const auto call = [&](std::size_t i) -> promise<void> {
+    http::fetch_options o;
+    o.headers.set("traceparent", traceparent(trace_ids[i]));
+    http::client_response r = co_await http::fetch(url(server) + std::to_string(i), std::move(o));
+    EXPECT_EQ(r.status, 200);
+  };
   std::vector<promise<void>> calls;
   for (std::size_t i = 0; i < trace_ids.size(); ++i) {
-    calls.push_back(outside.run([&, i]() -> promise<void> {
-      http::fetch_options o;
-      o.headers.set("traceparent", traceparent(trace_ids[i]));
-      http::client_response r = co_await http::fetch(url(server) + std::to_string(i), std::move(o));
-      EXPECT_EQ(r.status, 200);
-    }));
+    calls.push_back(outside.run([&call, i] { return call(i); }));
   }
   loop.run();
   profiler::stop();
@@ -297,20 +299,24 @@ load_cost run_load(const std::filesystem::path& file, bool traced) {
   });
   profiler::start({.path = file.string()});
   const trace::context outside = trace::context().with_suppressed();
+  // A coroutine lambda's captures live in the closure, not in the coroutine
+  // frame: the closure must outlive every call, so it is named here and the
+  // client number is a parameter (copied into the frame).
+  const auto client = [&](int c) -> promise<void> {
+    for (int k = 0; k < requests_each; ++k) {
+      http::fetch_options o;
+      if (traced) {
+        char hex[33];
+        std::snprintf(hex, sizeof hex, "%016x%016x", c + 1, k + 1);
+        o.headers.set("traceparent", traceparent(hex));
+      }
+      http::client_response r = co_await http::fetch(url(server), std::move(o));
+      EXPECT_EQ(r.status, 200);
+    }
+  };
   std::vector<promise<void>> calls;
   for (int c = 0; c < clients; ++c) {
-    calls.push_back(outside.run([&, c]() -> promise<void> {
-      for (int k = 0; k < requests_each; ++k) {
-        http::fetch_options o;
-        if (traced) {
-          char hex[33];
-          std::snprintf(hex, sizeof hex, "%016x%016x", c + 1, k + 1);
-          o.headers.set("traceparent", traceparent(hex));
-        }
-        http::client_response r = co_await http::fetch(url(server), std::move(o));
-        EXPECT_EQ(r.status, 200);
-      }
-    }));
+    calls.push_back(outside.run([&client, c] { return client(c); }));
   }
   loop.run();
   const stats st = profiler::stop();
