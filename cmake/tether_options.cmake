@@ -7,6 +7,9 @@ option(TETHER_BUILD_BENCH    "Build tether's benchmarks (Google Benchmark)" ${PR
 option(TETHER_BUILD_EXAMPLES "Build the programs in examples/"            ${PROJECT_IS_TOP_LEVEL})
 option(TETHER_INSTALL        "Generate install rules and the CMake package" ${PROJECT_IS_TOP_LEVEL})
 option(TETHER_BUILD_FUZZ     "Build the libFuzzer targets in tests/fuzz (clang)" OFF)
+# The differential tests run the same scenario in tether and in Node: their
+# outcome does not depend on the compiler, so the clang preset skips them.
+option(TETHER_BUILD_DIFFERENTIAL "Build the tests that compare tether with Node (needs TETHER_BUILD_TESTS)" ON)
 option(TETHER_WERROR         "Treat warnings as errors in tether's own code" OFF)
 
 set(TETHER_SANITIZE "" CACHE STRING
