@@ -13,6 +13,7 @@
 #include <tether/timers.hpp>
 
 #include "core/fatal.hpp"
+#include "runtime/exception_what.hpp"
 #include "runtime/loop_core.hpp"
 
 namespace tether::detail {
@@ -410,13 +411,7 @@ std::string aggregate_message(const std::vector<std::exception_ptr>& errors) {
   for (const std::exception_ptr& e : errors) {
     m += sep;
     sep = "; ";
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      m += x.what();
-    } catch (...) {
-      m += "(an exception not derived from std::exception)";
-    }
+    m += detail::exception_what(e, "(an exception not derived from std::exception)");
   }
   return m;
 }

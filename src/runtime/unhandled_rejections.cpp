@@ -14,6 +14,7 @@
 
 #include <tether/detail/promise_state.hpp>
 
+#include "runtime/exception_what.hpp"
 #include "runtime/loop_core.hpp"
 
 namespace tether::detail {
@@ -30,16 +31,6 @@ void loop_core::track_rejection(promise_base& p) {
 
 namespace {
 
-std::string describe_reason(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 // What run() throws for a rejection nothing handled: an unhandled_rejection
 // that carries the reason and the rejection's async trace, or the reason
 // itself when even that cannot be built.
@@ -47,7 +38,8 @@ std::exception_ptr unhandled_report(const std::exception_ptr& reason) noexcept {
   std::exception_ptr report;
   try {
     report = std::make_exception_ptr(unhandled_rejection(
-        reason, "tether: unhandled promise rejection: " + describe_reason(reason)));
+        reason, "tether: unhandled promise rejection: " +
+                    exception_what(reason, "an exception not derived from std::exception")));
     note_exception(report, &reason);  // the report carries the rejection's trace
   } catch (...) {
     report = reason;
@@ -89,10 +81,14 @@ bool loop_core::process_rejections() noexcept {
   }
   if (i < batch.size()) {
     // Stopped: the rest are reported on the next run(), before anything newer.
+    // Only the reserve can throw, and then batch is untouched: the rest are
+    // batch[i...], released below.
     try {
-      batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i));
-      batch.insert(batch.end(), rejections_.begin(), rejections_.end());
-      rejections_.swap(batch);
+      std::vector<rejection> rest;
+      rest.reserve(batch.size() - i + rejections_.size());
+      rest.insert(rest.end(), batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());
+      rest.insert(rest.end(), rejections_.begin(), rejections_.end());
+      rejections_.swap(rest);
     } catch (...) {
       for (std::size_t j = i; j < batch.size(); ++j) {
         release_frame(batch[j].frame);

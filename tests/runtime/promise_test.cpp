@@ -767,6 +767,52 @@ TEST_F(Promise, ThrowingRejectionHandlerStopsRun) {
   }
 }
 
+TEST_F(Promise, RejectionsAfterTheOneThatStoppedRunAreReportedByTheNextRunsInOrder) {
+  // Three rejected in one drain: the first stops run(); the other two wait,
+  // in order, for the next run()s (each stops again), and none is lost.
+  (void)fails_with("first");
+  (void)fails_with("second");
+  (void)fails_with("third");
+  std::vector<std::string> reported;
+  for (int i = 0; i < 3; ++i) {
+    try {
+      loop().run();
+      ADD_FAILURE() << "run() " << i << " returned";
+    } catch (const tether::unhandled_rejection& e) {
+      reported.emplace_back(e.what());
+    }
+  }
+  EXPECT_THAT(reported, ElementsAre("tether: unhandled promise rejection: first",
+                                    "tether: unhandled promise rejection: second",
+                                    "tether: unhandled promise rejection: third"));
+  EXPECT_EQ(loop().run(), 0);
+}
+
+TEST_F(Promise, RejectionsLeftByAStoppedRunComeBeforeOnesMadeWhileReporting) {
+  // The handler of "first" rejects "newer", then throws: run() stops with
+  // "second" and "third" still to report. The next run() reports them, and
+  // only then "newer", which was rejected after them.
+  std::vector<std::string> reported;
+  loop().on_unhandled_rejection([&](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      reported.emplace_back(x.what());
+    }
+    if (reported.back() == "first") {
+      (void)fails_with("newer");
+      throw std::runtime_error("stop");
+    }
+  });
+  (void)fails_with("first");
+  (void)fails_with("second");
+  (void)fails_with("third");
+  EXPECT_THROW(loop().run(), std::runtime_error);
+  EXPECT_THAT(reported, ElementsAre("first"));
+  EXPECT_EQ(loop().run(), 0);
+  EXPECT_THAT(reported, ElementsAre("first", "second", "third", "newer"));
+}
+
 TEST_F(Promise, UncaughtExceptionHandlerGetsUnhandledRejections) {
   // Node's default mode 'throw': the rejection becomes an uncaught exception,
   // which an 'uncaughtException' listener may take.
