@@ -3,6 +3,8 @@
 
 #include <tether/detail/context_frame.hpp>
 
+#include "core/frame_counting.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
@@ -20,6 +22,7 @@ context_frame* allocate_frame(std::uint32_t size) {
   auto* f = ::new (memory) context_frame();
   f->size = size;
   std::uninitialized_value_construct_n(f->entries(), size);
+  count_new_frame(*f);
   return f;
 }
 

@@ -6,7 +6,24 @@
 // their stores. run()/enter_with() build a new frame (copy-on-write); every
 // resource captures the current frame with one reference increment at init and
 // installs it (a pointer store) around its callbacks; get_store() is an
-// indexed load. Frames cross threads, so counts are atomic.
+// indexed load.
+//
+// Frames cross threads, but almost every reference is taken and dropped on
+// the thread that made the frame (a loop thread running its requests). So a
+// frame is counted with biased reference counting (Choi, Shull and
+// Torrellas, PACT 2018): its home thread counts its references in a plain
+// integer (`biased`); other threads count theirs in an atomic word
+// (`shared`), which may go below zero when they drop references the home
+// thread took. The frame is freed when the sum is zero:
+//   - When `biased` reaches zero, the home thread merges it: adds it into
+//     `shared` and marks the frame merged; from then on every thread, the
+//     home thread too, counts in `shared` alone, and whoever brings it to
+//     zero frees the frame.
+//   - When another thread takes `shared` below zero, it queues the frame on
+//     its home thread (once: the queued flag), which merges it the next time
+//     it makes a frame (run, enter_with, exit) or when it exits. Until then a
+//     frame whose last reference went to another thread stays allocated.
+// The home thread's common path is a plain increment and decrement.
 
 #include <atomic>
 #include <cstddef>
@@ -14,6 +31,7 @@
 #include <memory>
 #include <utility>
 
+#include <tether/detail/intrusive_list.hpp>
 #include <tether/detail/thread_state.hpp>
 
 namespace tether::detail {
@@ -43,14 +61,10 @@ store_box_base* make_store_box(T&& value) {
 // 1 means ours is the only reference, so no other thread can change it. The
 // acquire load pairs with the release half of other threads' earlier
 // decrements, so their writes through the object happen before we free it.
-template <class Counted>
-bool drop_reference(const Counted& c) noexcept {
-  return c.refs.load(std::memory_order_acquire) == 1 ||
-         c.refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
-}
-
+// (Frames do the same through their own counts: see release_shared_frame.)
 inline void release_box(store_box_base* b) noexcept {
-  if (b != nullptr && drop_reference(*b)) {
+  if (b != nullptr && (b->refs.load(std::memory_order_acquire) == 1 ||
+                       b->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)) {
     b->destroy(b);
   }
 }
@@ -64,9 +78,24 @@ struct frame_entry {
   store_box_base* box = nullptr;
 };
 
-struct context_frame {
-  mutable std::atomic<std::size_t> refs{1};
-  std::uint32_t size = 0;  // number of entries that follow this header
+/// `shared`: other threads' references, times `frame_one`, with two flags in
+/// the low bits.
+inline constexpr std::int64_t frame_merged = 1;  // `biased` is folded in: `shared` is the whole count
+inline constexpr std::int64_t frame_queued = 2;  // on its home thread's released_frames queue
+inline constexpr std::int64_t frame_one = 4;     // one reference
+
+struct frame_list_tag;
+
+struct context_frame : list_hook<frame_list_tag> {  // linked in home->counted_frames until merged
+  // The thread whose plain count `biased` still holds references; null once
+  // merged (or when made on a thread that is exiting). Written only by that
+  // thread; others load it to see that it is not theirs.
+  mutable std::atomic<thread_state*> owner{nullptr};
+  thread_state* home = nullptr;  // the thread that made it; never changes
+  mutable std::uint32_t biased = 0;  // home thread only
+  std::uint32_t size = 0;            // number of entries that follow this header
+  context_frame* next_released = nullptr;  // link in home->released_frames
+  mutable std::atomic<std::int64_t> shared{0};
 
   const frame_entry* entries() const noexcept {
     return reinterpret_cast<const frame_entry*>(this + 1);
@@ -77,21 +106,40 @@ static_assert(alignof(context_frame) >= alignof(frame_entry));
 static_assert(sizeof(context_frame) % alignof(frame_entry) == 0);
 
 void destroy_frame(context_frame* f) noexcept;
+/// The slow halves of release_frame (see the .cpp).
+void merge_frame(context_frame& f) noexcept;
+void release_shared_frame(context_frame& f) noexcept;
 
 inline context_frame* acquire_frame(const context_frame* f) noexcept {
-  if (f != nullptr) {
-    // relaxed: taking a new reference needs no ordering; whoever gave us the
-    // pointer already holds one (the same argument as shared_ptr's copy).
-    f->refs.fetch_add(1, std::memory_order_relaxed);
+  auto* m = const_cast<context_frame*>(f);
+  if (m != nullptr) {
+    if (m->owner.load(std::memory_order_relaxed) == &tls) [[likely]] {
+      ++m->biased;
+    } else {
+      // relaxed: taking a new reference needs no ordering; whoever gave us
+      // the pointer already holds one (the same argument as shared_ptr's copy).
+      m->shared.fetch_add(frame_one, std::memory_order_relaxed);
+    }
   }
-  return const_cast<context_frame*>(f);
+  return m;
 }
 
 inline void release_frame(context_frame* f) noexcept {
-  if (f != nullptr && drop_reference(*f)) {
-    destroy_frame(f);
+  if (f == nullptr) {
+    return;
   }
+  if (f->owner.load(std::memory_order_relaxed) == &tls) [[likely]] {
+    if (--f->biased == 0) [[unlikely]] {
+      merge_frame(*f);
+    }
+    return;
+  }
+  release_shared_frame(*f);
 }
+
+/// Home thread: merges the frames other threads queued here (see above).
+/// Called when the thread makes a frame and when it exits.
+void collect_released_frames(thread_state& s) noexcept;
 
 /// Identity of one async_local_storage instance inside frames.
 struct storage_key {

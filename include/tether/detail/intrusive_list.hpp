@@ -1,9 +1,10 @@
 #pragma once
 // Not API. May change without notice.
 //
-// The one intrusive list of the runtime: loop queues (ticks, microtasks,
-// immediates), timer lists, socket owners, a promise's waiting reactions,
-// the reclamation trampoline and node_pool's free lists.
+// The one intrusive list: the core's per-thread list of context frames it
+// counts, and the runtime's loop queues (ticks, microtasks, immediates),
+// timer lists, socket owners, a promise's waiting reactions, the
+// reclamation trampoline and node_pool's free lists.
 //
 // Doubly linked and circular with no sentinel: the list is one pointer (its
 // head; head->prev is the tail), so an empty list is all-zero (constinit

@@ -5,7 +5,10 @@
 // trivially destructible and constant-initialised, so every access compiles to
 // a plain %fs-relative load: no lazy-init guard, no TLS wrapper call.
 
+#include <atomic>
 #include <cstdint>
+
+#include <tether/detail/intrusive_list.hpp>
 
 namespace tether {
 
@@ -15,6 +18,7 @@ class resource;
 namespace detail {
 
 struct context_frame;
+struct frame_list_tag;
 
 struct thread_state {
   // 0 until the thread's top-level id is first asked for (assigned lazily, see
@@ -36,6 +40,19 @@ struct thread_state {
   // > 0 while a hook callback runs on this thread: resources created then are
   // hidden from hooks for their whole life.
   std::uint32_t hook_depth = 0;
+
+  // Biased reference counting of the frames this thread makes (see
+  // context_frame.hpp). 0: no frame made yet; 1: counting (a thread_local
+  // merges everything at thread exit); 2: exiting, new frames are shared.
+  std::uint8_t frame_counting = 0;
+  // Frames queued here and merged at a time their push was still to land:
+  // thread exit waits for them (context_frame.cpp).
+  std::uint32_t frames_in_flight = 0;
+  // The frames made here that `biased` still counts (touched by this thread only).
+  intrusive_list<context_frame, frame_list_tag> counted_frames;
+  // Frames other threads took below zero, for this thread to merge (a Treiber
+  // stack: they push, this thread takes the whole stack).
+  std::atomic<context_frame*> released_frames{nullptr};
 };
 
 extern constinit thread_local thread_state tls;

@@ -1,0 +1,171 @@
+// Biased reference counting of context frames: counting a new frame, merging
+// the home thread's count, drops from other threads, the queue of frames they
+// send home, and the merge at thread exit.
+//
+// The word `shared` is (other threads' references × frame_one) | flags. Every
+// change to it is one atomic read-modify-write, and the frame is freed by the
+// one change that leaves it exactly frame_merged: no reference, the home
+// count folded in, not waiting in a queue. Nobody holds a reference then, so
+// nothing changes the word again and exactly one thread frees.
+
+#include "core/frame_counting.hpp"
+
+#include <cstdint>
+#include <thread>
+
+namespace tether::detail {
+namespace {
+
+// Merges everything the thread still counts when it exits (see below).
+struct frame_counting_exit {
+  frame_counting_exit() = default;
+  frame_counting_exit(const frame_counting_exit&) = delete;
+  frame_counting_exit& operator=(const frame_counting_exit&) = delete;
+  ~frame_counting_exit();
+};
+
+// Registers the thread-exit merge the first time a thread makes a frame, and
+// says which thread is to count a new frame's references: this one, or none
+// once it is exiting (its frames are then shared from birth).
+thread_state* counting_thread(thread_state& s) noexcept {
+  if (s.frame_counting == 0) {
+    thread_local frame_counting_exit at_exit;
+    (void)at_exit;
+    s.frame_counting = 1;
+  }
+  return s.frame_counting == 1 ? &s : nullptr;
+}
+
+void finish_if_last(context_frame& f, std::int64_t now) noexcept {
+  if (now == frame_merged) {
+    destroy_frame(&f);
+  }
+}
+
+// Takes a frame onto its home thread's released_frames. Not the runtime's
+// inbox: the core has no loop to wake, and needs no capacity, since a frame
+// is queued at most once (the queued flag).
+void push_released(context_frame& f) noexcept {
+  std::atomic<context_frame*>& head = f.home->released_frames;
+  context_frame* h = head.load(std::memory_order_relaxed);
+  do {
+    f.next_released = h;
+    // release: the home thread reads next_released after taking the stack.
+  } while (!head.compare_exchange_weak(h, &f, std::memory_order_release,
+                                       std::memory_order_relaxed));
+}
+
+// Home thread: folds `biased` into `shared` (taking `unqueue` off the flags
+// in the same step) and hands the count to `shared` for good.
+void merge_counts(context_frame& f, std::int64_t unqueue) noexcept {
+  thread_state& s = *f.home;
+  s.counted_frames.erase(f);
+  if (f.biased == 0 && f.shared.load(std::memory_order_acquire) == 0) {
+    // The common end of a run(): no other thread ever held a reference, and
+    // ours were the last, so nobody can change the word: free with no
+    // read-modify-write (the acquire pairs with earlier drops' release).
+    destroy_frame(&f);
+    return;
+  }
+  f.owner.store(nullptr, std::memory_order_relaxed);
+  const std::int64_t add =
+      static_cast<std::int64_t>(f.biased) * frame_one + frame_merged - unqueue;
+  f.biased = 0;
+  // acq_rel: the release publishes this thread's use of the frame to whoever
+  // frees it; the acquire sees the other threads' uses if we free it.
+  const std::int64_t now = f.shared.fetch_add(add, std::memory_order_acq_rel) + add;
+  if ((now & frame_queued) != 0) {
+    // Another thread queued it and its push may not have landed yet: the
+    // frame is finished when collect_released_frames takes it.
+    ++s.frames_in_flight;
+    return;
+  }
+  finish_if_last(f, now);
+}
+
+frame_counting_exit::~frame_counting_exit() {
+  // Merge every frame the thread still counts, so that other threads can free
+  // them, and make no more biased frames. A frame another thread has just
+  // queued is waited for: its push must land before this thread's state is
+  // gone, and it is a few instructions behind the flag that announced it.
+  thread_state& s = tls;
+  s.frame_counting = 2;
+  collect_released_frames(s);
+  while (context_frame* f = s.counted_frames.front()) {
+    merge_counts(*f, 0);
+  }
+  while (s.frames_in_flight != 0) {
+    std::this_thread::yield();
+    collect_released_frames(s);
+  }
+}
+
+}  // namespace
+
+void count_new_frame(context_frame& f) noexcept {
+  thread_state& s = tls;
+  // Making a frame is the home thread's safe point for frames sent back.
+  if (s.released_frames.load(std::memory_order_relaxed) != nullptr) {
+    collect_released_frames(s);
+  }
+  if (thread_state* home = counting_thread(s); home != nullptr) {
+    f.home = home;
+    f.owner.store(home, std::memory_order_relaxed);
+    f.biased = 1;
+    home->counted_frames.push_back(f);
+  } else {
+    f.shared.store(frame_one | frame_merged, std::memory_order_relaxed);
+  }
+}
+
+void merge_frame(context_frame& f) noexcept { merge_counts(f, 0); }
+
+void release_shared_frame(context_frame& f) noexcept {
+  std::int64_t old = f.shared.load(std::memory_order_acquire);
+  if (old == (frame_one | frame_merged)) {
+    // Merged, and ours is the only reference: no other thread can change the
+    // word (the acquire pairs with the release of earlier drops).
+    destroy_frame(&f);
+    return;
+  }
+  if ((old & frame_merged) != 0) {
+    // Merged stays merged: a plain decrement.
+    finish_if_last(f, f.shared.fetch_sub(frame_one, std::memory_order_acq_rel) - frame_one);
+    return;
+  }
+  // Not merged: the home thread still counts references. Going below zero
+  // means we dropped one it took; the first to do so queues the frame home
+  // in the same step, so the home thread cannot merge and free it meanwhile.
+  std::int64_t next = 0;
+  do {
+    next = old - frame_one;
+    if ((old & (frame_merged | frame_queued)) == 0 && next < 0) {
+      next |= frame_queued;
+    }
+  } while (!f.shared.compare_exchange_weak(old, next, std::memory_order_acq_rel,
+                                           std::memory_order_acquire));
+  if ((next & frame_queued) != 0 && (old & frame_queued) == 0) {
+    push_released(f);
+    return;
+  }
+  finish_if_last(f, next);
+}
+
+void collect_released_frames(thread_state& s) noexcept {
+  // acquire: pairs with the pushes' release (next_released, their drops).
+  context_frame* f = s.released_frames.exchange(nullptr, std::memory_order_acquire);
+  while (f != nullptr) {
+    context_frame* next = f->next_released;
+    if (f->owner.load(std::memory_order_relaxed) == &s) {
+      merge_counts(*f, frame_queued);
+    } else {
+      // Merged while its push was on the way: only the flag is left.
+      --s.frames_in_flight;
+      finish_if_last(*f, f->shared.fetch_sub(frame_queued, std::memory_order_acq_rel) -
+                             frame_queued);
+    }
+    f = next;
+  }
+}
+
+}  // namespace tether::detail
