@@ -3,9 +3,12 @@
 
 #include <tether/detail/context_frame.hpp>
 
+#include <tether/detail/block_cache.hpp>
+
 #include "core/frame_counting.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <memory>
@@ -16,13 +19,18 @@
 namespace tether::detail {
 namespace {
 
-// Frames are allocated as one block: the header followed by `size` entries.
+std::size_t frame_bytes(std::uint32_t size) noexcept {
+  return sizeof(context_frame) + size * sizeof(frame_entry);
+}
+
+// Frames are allocated as one block: the header followed by `size` entries,
+// from the thread's block cache (a request's run() reuses the frame of the
+// one before).
 context_frame* allocate_frame(std::uint32_t size) {
-  void* memory = ::operator new(sizeof(context_frame) + size * sizeof(frame_entry));
-  auto* f = ::new (memory) context_frame();
+  auto* f = ::new (cached_alloc(frame_bytes(size))) context_frame();
   f->size = size;
   std::uninitialized_value_construct_n(f->entries(), size);
-  count_new_frame(*f);
+  count_new_frame(*f, tls);
   return f;
 }
 
@@ -134,11 +142,12 @@ std::uint64_t new_uid() noexcept { return next_uid.fetch_add(1, std::memory_orde
 }  // namespace
 
 void destroy_frame(context_frame* f) noexcept {
-  for (std::uint32_t i = 0; i < f->size; ++i) {
+  const std::uint32_t size = f->size;
+  for (std::uint32_t i = 0; i < size; ++i) {
     release_box(f->entries()[i].box);
   }
   f->~context_frame();
-  ::operator delete(f);
+  cached_free(f, frame_bytes(size));
 }
 
 void register_storage(storage_key& key) {

@@ -24,18 +24,6 @@ struct frame_counting_exit {
   ~frame_counting_exit();
 };
 
-// Registers the thread-exit merge the first time a thread makes a frame, and
-// says which thread is to count a new frame's references: this one, or none
-// once it is exiting (its frames are then shared from birth).
-thread_state* counting_thread(thread_state& s) noexcept {
-  if (s.frame_counting == 0) {
-    thread_local frame_counting_exit at_exit;
-    (void)at_exit;
-    s.frame_counting = 1;
-  }
-  return s.frame_counting == 1 ? &s : nullptr;
-}
-
 void finish_if_last(context_frame& f, std::int64_t now) noexcept {
   if (now == frame_merged) {
     destroy_frame(&f);
@@ -102,20 +90,10 @@ frame_counting_exit::~frame_counting_exit() {
 
 }  // namespace
 
-void count_new_frame(context_frame& f) noexcept {
-  thread_state& s = tls;
-  // Making a frame is the home thread's safe point for frames sent back.
-  if (s.released_frames.load(std::memory_order_relaxed) != nullptr) {
-    collect_released_frames(s);
-  }
-  if (thread_state* home = counting_thread(s); home != nullptr) {
-    f.home = home;
-    f.owner.store(home, std::memory_order_relaxed);
-    f.biased = 1;
-    home->counted_frames.push_back(f);
-  } else {
-    f.shared.store(frame_one | frame_merged, std::memory_order_relaxed);
-  }
+void start_counting(thread_state& s) noexcept {
+  thread_local frame_counting_exit at_exit;
+  (void)at_exit;
+  s.frame_counting = 1;
 }
 
 void merge_frame(context_frame& f) noexcept { merge_counts(f, 0); }

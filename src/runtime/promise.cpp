@@ -18,40 +18,6 @@
 
 namespace tether::detail {
 
-// --- frame cache ----------------------------------------------------------------
-
-constinit thread_local frame_cache tls_frame_cache{};
-
-namespace {
-
-struct frame_cache_flush {
-  ~frame_cache_flush() {
-    frame_cache& fc = tls_frame_cache;
-    fc.mode = 2;
-    for (std::size_t c = 0; c < frame_cache::classes; ++c) {
-      while (void* p = fc.heads[c]) {
-        fc.heads[c] = *static_cast<void**>(p);
-        ::operator delete(p);
-      }
-      fc.counts[c] = 0;
-    }
-  }
-};
-
-}  // namespace
-
-bool frame_cache_start() noexcept {
-  frame_cache& fc = tls_frame_cache;
-  if (fc.mode == 0) {
-    // Constructing the thread_local registers its destructor: the flush at
-    // thread exit. Frames freed after that go straight to operator delete.
-    static thread_local frame_cache_flush flush;
-    (void)flush;
-    fc.mode = 1;
-  }
-  return fc.mode == 1;
-}
-
 // --- the loop -------------------------------------------------------------------
 
 namespace {
@@ -263,7 +229,7 @@ void free_foreign(foreign_await* fa) noexcept {
   resource_access::mark_destroyed(*fa);
   emit_hook(hook_event::destroy, *fa);
   fa->~foreign_await();
-  promise_free(fa, sizeof(foreign_await));
+  cached_free(fa, sizeof(foreign_await));
 }
 
 // A foreign coroutine resumed inside its throwaway resource (target == arg).
@@ -371,7 +337,7 @@ void await_on(promise_base* awaited, await_node& n) {
       return;
     }
   } else {
-    void* mem = promise_alloc(sizeof(foreign_await));
+    void* mem = cached_alloc(sizeof(foreign_await));
     auto* fa = ::new (mem) foreign_await();
     fa->h = n.handle;
     fa->node = &n;

@@ -23,11 +23,13 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <tether/async_hooks.hpp>
 #include <tether/async_local_storage.hpp>
 #include <tether/debug.hpp>
+#include <tether/detail/block_cache.hpp>
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/integration.hpp>
 
@@ -320,23 +322,32 @@ TEST_F(HotPathAllocations, ResourceObserverAddsNoAllocationPerEvent) {
 
 // run(): one context frame (header + one entry per slot, one block) and one
 // box holding the moved-in store; both freed when run() returns and nothing
-// captured them.
+// captured them. Both come from the thread's block cache
+// (detail/block_cache.hpp), so once a run() has been made before, operator
+// new is not called at all; under ASan, which bypasses the cache, it is
+// called for both.
+constexpr std::uint64_t uncached(std::uint64_t n) { return TETHER_BLOCK_CACHE ? 0 : n; }
+
 TEST_F(HotPathAllocations, RunAllocatesOneFrameAndOneStoreBox) {
   tether::async_local_storage<int> als;
+  als.run(0, [] {});
   const allocation_delta d = count_allocations([&] { als.run(1, [] {}); });
-  EXPECT_EQ(d.allocations, 2u);
-  EXPECT_EQ(d.deallocations, 2u);
+  EXPECT_EQ(d.allocations, uncached(2));
+  EXPECT_EQ(d.deallocations, uncached(2));
 }
 
 // A nested run() of another instance copies the outer frame's entries into
-// its own new frame (sharing their boxes): still exactly two allocations.
+// its own new frame (sharing their boxes): still one frame and one box.
 TEST_F(HotPathAllocations, NestedRunAllocatesOneFrameAndOneStoreBox) {
   tether::async_local_storage<int> outer;
   tether::async_local_storage<int> inner;
   allocation_delta d;
-  outer.run(1, [&] { d = count_allocations([&] { inner.run(2, [] {}); }); });
-  EXPECT_EQ(d.allocations, 2u);
-  EXPECT_EQ(d.deallocations, 2u);
+  outer.run(1, [&] {
+    inner.run(2, [] {});
+    d = count_allocations([&] { inner.run(2, [] {}); });
+  });
+  EXPECT_EQ(d.allocations, uncached(2));
+  EXPECT_EQ(d.deallocations, uncached(2));
 }
 
 // enter_with(): the same frame + box, kept until the callback scope it was
@@ -344,14 +355,15 @@ TEST_F(HotPathAllocations, NestedRunAllocatesOneFrameAndOneStoreBox) {
 TEST_F(HotPathAllocations, EnterWithAllocatesOneFrameAndOneStoreBox) {
   tether::async_local_storage<int> als;
   tether::async_resource r("Job");
+  r.run_in_async_scope([&] { als.enter_with(4); });
   allocation_delta during;
   const allocation_delta whole = count_allocations([&] {
     r.run_in_async_scope([&] { during = count_allocations([&] { als.enter_with(5); }); });
   });
-  EXPECT_EQ(during.allocations, 2u);
+  EXPECT_EQ(during.allocations, uncached(2));
   EXPECT_EQ(during.deallocations, 0u);
-  EXPECT_EQ(whole.allocations, 2u);
-  EXPECT_EQ(whole.deallocations, 2u);  // released when the scope ended
+  EXPECT_EQ(whole.allocations, uncached(2));
+  EXPECT_EQ(whole.deallocations, uncached(2));  // released when the scope ended
   EXPECT_EQ(als.get_store(), nullptr);
 }
 
@@ -359,9 +371,69 @@ TEST_F(HotPathAllocations, EnterWithAllocatesOneFrameAndOneStoreBox) {
 TEST_F(HotPathAllocations, ExitAllocatesOneFrame) {
   tether::async_local_storage<int> als;
   allocation_delta d;
-  als.run(1, [&] { d = count_allocations([&] { als.exit([] {}); }); });
-  EXPECT_EQ(d.allocations, 1u);
-  EXPECT_EQ(d.deallocations, 1u);
+  als.run(1, [&] {
+    als.exit([] {});
+    d = count_allocations([&] { als.exit([] {}); });
+  });
+  EXPECT_EQ(d.allocations, uncached(1));
+  EXPECT_EQ(d.deallocations, uncached(1));
+}
+
+// The first run() on a fresh thread: the cache is empty, so both blocks come
+// from operator new; at the thread's exit the cache gives them back.
+TEST_F(HotPathAllocations, FirstRunOnAThreadAllocatesAndItsExitFreesTheCache) {
+  tether::async_local_storage<int> als;
+  // What a thread frees from its last statement to the end of its exit
+  // destructors, with or without a run() in it (std::thread frees its own
+  // state then too, hence the comparison).
+  const auto exit_deallocations = [&](bool with_run, allocation_delta& first_run) {
+    std::uint64_t freed = 0;
+    std::thread([&] {
+      // Constructed before the thread's first run(), so destroyed after the
+      // cache's flush (thread_local destructors run in reverse).
+      struct reader {
+        std::uint64_t before = 0;
+        std::uint64_t* out = nullptr;
+        ~reader() { *out = counts.deallocations - before; }
+      };
+      static thread_local reader r;
+      r.out = &freed;
+      if (with_run) {
+        first_run = count_allocations([&] { als.run(1, [] {}); });
+      }
+      r.before = counts.deallocations;
+    }).join();
+    return freed;
+  };
+  allocation_delta first_run;
+  allocation_delta unused;
+  const std::uint64_t with_run = exit_deallocations(true, first_run);
+  const std::uint64_t without = exit_deallocations(false, unused);
+  EXPECT_EQ(first_run.allocations, 2u);
+  EXPECT_EQ(first_run.deallocations, uncached(2));
+  EXPECT_EQ(with_run - without, TETHER_BLOCK_CACHE ? 2u : 0u);
+}
+
+// The cache is bounded: a thread keeps at most max_per_class blocks of one
+// size class; blocks freed beyond that go back to operator delete.
+TEST_F(HotPathAllocations, BlockCacheKeepsAtMostItsBoundPerClass) {
+  using tether::detail::block_cache;
+  constexpr std::size_t n = block_cache::max_per_class + 100;
+  std::vector<void*> blocks;
+  blocks.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    blocks.push_back(tether::detail::cached_alloc(block_cache::granule));
+  }
+  // The cache of this class is empty now (n is more than it can hold).
+  const allocation_delta d = count_allocations([&] {
+    for (void* p : blocks) {
+      tether::detail::cached_free(p, block_cache::granule);
+    }
+  });
+  EXPECT_EQ(d.deallocations, TETHER_BLOCK_CACHE ? n - block_cache::max_per_class : n);
+#if TETHER_BLOCK_CACHE
+  EXPECT_EQ(tether::detail::tls_block_cache.counts[0], block_cache::max_per_class);
+#endif
 }
 
 // A type longer than the 31-character inline buffer is copied to the heap.

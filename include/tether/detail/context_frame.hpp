@@ -29,8 +29,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <utility>
 
+#include <tether/detail/block_cache.hpp>
 #include <tether/detail/intrusive_list.hpp>
 #include <tether/detail/thread_state.hpp>
 
@@ -46,15 +48,35 @@ template <class T>
 struct store_box final : store_box_base {
   explicit store_box(T&& v) : value(std::move(v)) {
     destroy = [](store_box_base* b) noexcept {
-      std::unique_ptr<store_box>{static_cast<store_box*>(b)}.reset();
+      auto* self = static_cast<store_box*>(b);
+      if constexpr (cacheable) {
+        self->~store_box();
+        cached_free(self, sizeof(store_box));
+      } else {
+        std::unique_ptr<store_box>{self}.reset();
+      }
     };
   }
   T value;
+
+  // From the thread's block cache (a request's run() reuses the box of the
+  // one before), unless T needs more alignment than operator new gives.
+  static constexpr bool cacheable = alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 };
 
 template <class T>
 store_box_base* make_store_box(T&& value) {
-  return std::make_unique<store_box<T>>(std::move(value)).release();
+  if constexpr (store_box<T>::cacheable) {
+    void* memory = cached_alloc(sizeof(store_box<T>));
+    try {
+      return ::new (memory) store_box<T>(std::move(value));
+    } catch (...) {
+      cached_free(memory, sizeof(store_box<T>));
+      throw;
+    }
+  } else {
+    return std::make_unique<store_box<T>>(std::move(value)).release();
+  }
 }
 
 // Releasing the last reference skips the atomic read-modify-write: a count of

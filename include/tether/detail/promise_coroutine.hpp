@@ -62,8 +62,8 @@ struct coro_promise_common : value_state<T> {
     note_exception(this->error);
   }
 
-  static void* operator new(std::size_t n) { return promise_alloc(n); }
-  static void operator delete(void* p, std::size_t n) noexcept { promise_free(p, n); }
+  static void* operator new(std::size_t n) { return cached_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { cached_free(p, n); }
 };
 
 template <class T>

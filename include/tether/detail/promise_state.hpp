@@ -34,6 +34,7 @@
 #include <utility>
 
 #include <tether/async_hooks.hpp>
+#include <tether/detail/block_cache.hpp>
 #include <tether/detail/diagnostics.hpp>
 #include <tether/detail/hook_dispatch.hpp>
 #include <tether/detail/intrusive_list.hpp>
@@ -41,72 +42,8 @@
 #include <tether/integration.hpp>
 #include <tether/resource.hpp>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TETHER_PROMISE_FRAME_CACHE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TETHER_PROMISE_FRAME_CACHE 0
-#endif
-#endif
-#ifndef TETHER_PROMISE_FRAME_CACHE
-#define TETHER_PROMISE_FRAME_CACHE 1
-#endif
 
 namespace tether::detail {
-
-// ---------------------------------------------------------------------------
-// Per-thread free lists for coroutine frames and promise states, in 64-byte
-// size classes up to 1 KiB. Bypassed under AddressSanitizer so it still sees
-// every use-after-free.
-
-struct frame_cache {
-  static constexpr std::size_t granule = 64;
-  static constexpr std::size_t classes = 16;
-  static constexpr std::uint32_t max_per_class = 512;
-  void* heads[classes];
-  std::uint32_t counts[classes];
-  // 0: this thread has not cached anything yet (the exit-time flush is not
-  // registered); 1: caching; 2: the thread is exiting, free directly.
-  std::uint8_t mode;
-};
-extern constinit thread_local frame_cache tls_frame_cache;
-
-/// Registers the thread-exit flush; returns whether caching is allowed.
-bool frame_cache_start() noexcept;
-
-inline void* promise_alloc(std::size_t n) {
-#if TETHER_PROMISE_FRAME_CACHE
-  const std::size_t c = (n - 1) / frame_cache::granule;
-  if (c < frame_cache::classes) {
-    frame_cache& fc = tls_frame_cache;
-    if (void* p = fc.heads[c]; p != nullptr) {
-      fc.heads[c] = *static_cast<void**>(p);
-      --fc.counts[c];
-      return p;
-    }
-    return ::operator new((c + 1) * frame_cache::granule);
-  }
-#endif
-  return ::operator new(n);
-}
-
-inline void promise_free(void* p, std::size_t n) noexcept {
-#if TETHER_PROMISE_FRAME_CACHE
-  const std::size_t c = (n - 1) / frame_cache::granule;
-  if (c < frame_cache::classes) {
-    frame_cache& fc = tls_frame_cache;
-    if (fc.counts[c] < frame_cache::max_per_class && (fc.mode == 1 || frame_cache_start())) {
-      *static_cast<void**>(p) = fc.heads[c];
-      fc.heads[c] = p;
-      ++fc.counts[c];
-      return;
-    }
-  }
-#else
-  (void)n;
-#endif
-  ::operator delete(p);
-}
 
 // ---------------------------------------------------------------------------
 
@@ -294,16 +231,16 @@ struct heap_state_base : value_state<T> {
     this->destroy_fn = [](promise_base* p) noexcept {
       Derived* d = static_cast<Derived*>(p);
       d->~Derived();
-      promise_free(d, sizeof(Derived));
+      cached_free(d, sizeof(Derived));
     };
   }
   template <class... A>
   static Derived* create(A&&... args) {
-    void* mem = promise_alloc(sizeof(Derived));
+    void* mem = cached_alloc(sizeof(Derived));
     try {
       return ::new (mem) Derived(std::forward<A>(args)...);
     } catch (...) {
-      promise_free(mem, sizeof(Derived));
+      cached_free(mem, sizeof(Derived));
       throw;
     }
   }
