@@ -24,6 +24,8 @@
 
 #include <tether/async_local_storage.hpp>
 
+#include "support/counted_store.hpp"
+
 namespace {
 
 using tether::async_hook;
@@ -85,33 +87,11 @@ class recorder {
   std::vector<event> events_;
 };
 
-/// A store whose destruction is counted (once per value, moves excluded);
-/// atomic because the last frame holding it may die on any thread.
-struct atomic_counted {
-  static inline std::atomic<int> destroyed{0};
-  static inline std::atomic<int> copies{0};
-
-  explicit atomic_counted(int v) : value(v) {}
-  atomic_counted(const atomic_counted& other) : value(other.value) { ++copies; }
-  atomic_counted(atomic_counted&& other) noexcept : value(other.value) { other.moved_from = true; }
-  atomic_counted& operator=(const atomic_counted&) = delete;
-  atomic_counted& operator=(atomic_counted&&) = delete;
-  ~atomic_counted() {
-    if (!moved_from) {
-      ++destroyed;
-    }
-  }
-
-  int value;
-  bool moved_from = false;
-};
+using tether::test::atomic_counted;
 
 class ContextThreads : public ::testing::Test {
  protected:
-  void SetUp() override {
-    atomic_counted::destroyed = 0;
-    atomic_counted::copies = 0;
-  }
+  void SetUp() override { atomic_counted::reset(); }
 };
 
 // --- ids and the top level -------------------------------------------------------

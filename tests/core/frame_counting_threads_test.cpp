@@ -17,33 +17,18 @@
 #include <tether/async_local_storage.hpp>
 #include <tether/integration.hpp>
 
+#include "support/counted_store.hpp"
+
 namespace {
 
 using tether::async_local_storage;
 using tether::async_resource;
 
-/// A store whose destruction is counted (moves excluded).
-struct counted {
-  static inline std::atomic<int> destroyed{0};
-
-  explicit counted(int v) : value(v) {}
-  counted(const counted&) = delete;
-  counted(counted&& other) noexcept : value(other.value) { other.moved_from = true; }
-  counted& operator=(const counted&) = delete;
-  counted& operator=(counted&&) = delete;
-  ~counted() {
-    if (!moved_from) {
-      ++destroyed;
-    }
-  }
-
-  int value;
-  bool moved_from = false;
-};
+using counted = tether::test::atomic_counted;
 
 class FrameCounting : public ::testing::Test {
  protected:
-  void SetUp() override { counted::destroyed = 0; }
+  void SetUp() override { counted::reset(); }
 };
 
 const tether::detail::context_frame* current_frame() { return tether::detail::tls.frame; }
