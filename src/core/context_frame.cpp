@@ -6,6 +6,7 @@
 #include <tether/detail/block_cache.hpp>
 
 #include "core/frame_counting.hpp"
+#include "core/thread_exit.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -25,11 +26,10 @@ std::size_t frame_bytes(std::uint32_t size) noexcept {
 
 // Frames are allocated as one block: the header followed by `size` entries,
 // from the thread's block cache (a request's run() reuses the frame of the
-// one before).
+// one before). The entries are left for frame_with to construct.
 context_frame* allocate_frame(std::uint32_t size) {
   auto* f = ::new (cached_alloc(frame_bytes(size))) context_frame();
   f->size = size;
-  std::uninitialized_value_construct_n(f->entries(), size);
   count_new_frame(*f, tls);
   return f;
 }
@@ -38,22 +38,25 @@ context_frame* allocate_frame(std::uint32_t size) {
 /// (taking ownership of that reference). Every other entry is shared.
 context_frame* frame_with(const context_frame* base, const storage_key& key, store_box_base* box) {
   const std::uint32_t base_size = base != nullptr ? base->size : 0;
+  const std::uint32_t size = std::max(base_size, key.slot + 1);
   context_frame* f = nullptr;
   try {
-    f = allocate_frame(std::max(base_size, key.slot + 1));
+    f = allocate_frame(size);
   } catch (...) {
     release_box(box);
     throw;
   }
+  frame_entry* out = f->entries();
   for (std::uint32_t i = 0; i < base_size; ++i) {
     const frame_entry& e = base->entries()[i];
     if (e.box != nullptr) {
       // relaxed: as for frames, the reference we copy from keeps it alive.
       e.box->refs.fetch_add(1, std::memory_order_relaxed);
     }
-    f->entries()[i] = e;
+    ::new (out + i) frame_entry(e);
   }
-  frame_entry& mine = f->entries()[key.slot];
+  std::uninitialized_value_construct(out + base_size, out + size);
+  frame_entry& mine = out[key.slot];
   release_box(mine.box);
   mine = frame_entry{key.uid.load(std::memory_order_relaxed), box};
   return f;
@@ -72,28 +75,12 @@ store_box_base* current_box(const context_frame* f, const storage_key& key) noex
   return e.box;
 }
 
-// A frame installed with enter_with() at a thread's top level stays owned by
-// that thread until it exits; this releases it then. Touched only on the
-// enter_with() path, so the hot thread_state stays trivially destructible.
-struct top_level_owner {
-  top_level_owner() = default;
-  top_level_owner(const top_level_owner&) = delete;
-  top_level_owner& operator=(const top_level_owner&) = delete;
-  ~top_level_owner() {
-    thread_state& s = tls;
-    if (s.current == nullptr && s.owned != nullptr) {
-      s.frame = nullptr;
-      release_frame(std::exchange(s.owned, nullptr));
-    }
-  }
-};
-
 // Installs `f` as the frame owned by the current scope, releasing the one it
-// replaces.
+// replaces. At the top level nothing ends that scope before the thread does:
+// running() registers the release at thread exit (release_top_level_frame).
 void install_owned(thread_state& s, context_frame* f) noexcept {
   if (s.current == nullptr) {
-    thread_local top_level_owner owner;  // registers the thread-exit release once
-    (void)owner;
+    static_cast<void>(running(s));
   }
   context_frame* previous = std::exchange(s.owned, f);
   s.frame = f;
@@ -140,6 +127,13 @@ std::atomic<std::uint64_t> next_uid{1};
 std::uint64_t new_uid() noexcept { return next_uid.fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace
+
+void release_top_level_frame(thread_state& s) noexcept {
+  if (s.current == nullptr && s.owned != nullptr) {
+    s.frame = nullptr;
+    release_frame(std::exchange(s.owned, nullptr));
+  }
+}
 
 void destroy_frame(context_frame* f) noexcept {
   const std::uint32_t size = f->size;

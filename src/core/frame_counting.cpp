@@ -9,20 +9,13 @@
 // nothing changes the word again and exactly one thread frees.
 
 #include "core/frame_counting.hpp"
+#include "core/thread_exit.hpp"
 
 #include <cstdint>
 #include <thread>
 
 namespace tether::detail {
 namespace {
-
-// Merges everything the thread still counts when it exits (see below).
-struct frame_counting_exit {
-  frame_counting_exit() = default;
-  frame_counting_exit(const frame_counting_exit&) = delete;
-  frame_counting_exit& operator=(const frame_counting_exit&) = delete;
-  ~frame_counting_exit();
-};
 
 void finish_if_last(context_frame& f, std::int64_t now) noexcept {
   if (now == frame_merged) {
@@ -43,9 +36,11 @@ void push_released(context_frame& f) noexcept {
                                        std::memory_order_relaxed));
 }
 
+}  // namespace
+
 // Home thread: folds `biased` into `shared` (taking `unqueue` off the flags
 // in the same step) and hands the count to `shared` for good.
-void merge_counts(context_frame& f, std::int64_t unqueue) noexcept {
+void merge_frame(context_frame& f, std::int64_t unqueue) noexcept {
   thread_state& s = *f.home;
   s.counted_frames.erase(f);
   if (f.biased == 0 && f.shared.load(std::memory_order_acquire) == 0) {
@@ -70,33 +65,6 @@ void merge_counts(context_frame& f, std::int64_t unqueue) noexcept {
   }
   finish_if_last(f, now);
 }
-
-frame_counting_exit::~frame_counting_exit() {
-  // Merge every frame the thread still counts, so that other threads can free
-  // them, and make no more biased frames. A frame another thread has just
-  // queued is waited for: its push must land before this thread's state is
-  // gone, and it is a few instructions behind the flag that announced it.
-  thread_state& s = tls;
-  s.frame_counting = 2;
-  collect_released_frames(s);
-  while (context_frame* f = s.counted_frames.front()) {
-    merge_counts(*f, 0);
-  }
-  while (s.frames_in_flight != 0) {
-    std::this_thread::yield();
-    collect_released_frames(s);
-  }
-}
-
-}  // namespace
-
-void start_counting(thread_state& s) noexcept {
-  thread_local frame_counting_exit at_exit;
-  (void)at_exit;
-  s.frame_counting = 1;
-}
-
-void merge_frame(context_frame& f) noexcept { merge_counts(f, 0); }
 
 void release_shared_frame(context_frame& f) noexcept {
   std::int64_t old = f.shared.load(std::memory_order_acquire);
@@ -135,7 +103,7 @@ void collect_released_frames(thread_state& s) noexcept {
   while (f != nullptr) {
     context_frame* next = f->next_released;
     if (f->owner.load(std::memory_order_relaxed) == &s) {
-      merge_counts(*f, frame_queued);
+      merge_frame(*f, frame_queued);
     } else {
       // Merged while its push was on the way: only the flag is left.
       --s.frames_in_flight;
@@ -143,6 +111,20 @@ void collect_released_frames(thread_state& s) noexcept {
                              frame_queued);
     }
     f = next;
+  }
+}
+
+void merge_frames_at_exit(thread_state& s) noexcept {
+  // A frame another thread has just queued is waited for: its push must land
+  // before this thread's state is gone, and it is a few instructions behind
+  // the flag that announced it.
+  collect_released_frames(s);
+  while (context_frame* f = s.counted_frames.front()) {
+    merge_frame(*f);
+  }
+  while (s.frames_in_flight != 0) {
+    std::this_thread::yield();
+    collect_released_frames(s);
   }
 }
 

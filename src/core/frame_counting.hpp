@@ -7,9 +7,6 @@
 
 namespace tether::detail {
 
-/// The first frame a thread makes: registers the merge at its exit.
-void start_counting(thread_state& s) noexcept;
-
 /// A frame just built by thread `s` (this one): its one reference is counted
 /// here, in the plain count (or in the shared word if the thread is exiting).
 /// Making a frame is also the home thread's safe point for frames sent back.
@@ -17,10 +14,8 @@ inline void count_new_frame(context_frame& f, thread_state& s) noexcept {
   if (s.released_frames.load(std::memory_order_relaxed) != nullptr) [[unlikely]] {
     collect_released_frames(s);
   }
-  if (s.frame_counting == 0) [[unlikely]] {
-    start_counting(s);
-  }
-  if (s.frame_counting == 1) [[likely]] {
+  // running(): the thread's exit merges what it counts (thread_exit.cpp).
+  if (running(s)) [[likely]] {
     f.home = &s;
     f.owner.store(&s, std::memory_order_relaxed);
     f.biased = 1;

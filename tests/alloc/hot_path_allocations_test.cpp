@@ -414,6 +414,33 @@ TEST_F(HotPathAllocations, FirstRunOnAThreadAllocatesAndItsExitFreesTheCache) {
   EXPECT_EQ(with_run - without, TETHER_BLOCK_CACHE ? 2u : 0u);
 }
 
+// A block freed after the thread's exit work has run (by a thread_local
+// destructor that runs later) goes straight to operator delete: the cache has
+// been flushed and will not be again, so keeping the block would leak it.
+TEST_F(HotPathAllocations, BlockFreedAfterTheThreadsExitWorkIsNotCached) {
+  using tether::detail::block_cache;
+  std::uint64_t freed = 0;
+  std::thread([&] {
+    struct late_free {
+      void* block = nullptr;
+      std::uint64_t* out = nullptr;
+      ~late_free() {
+        const std::uint64_t before = counts.deallocations;
+        tether::detail::cached_free(block, block_cache::granule);
+        *out = counts.deallocations - before;
+      }
+    };
+    // Constructed before the thread's first cached free registers the exit
+    // work, so destroyed after it (thread_local destructors run in reverse).
+    static thread_local late_free late;
+    late.out = &freed;
+    late.block = tether::detail::cached_alloc(block_cache::granule);
+    tether::detail::cached_free(tether::detail::cached_alloc(block_cache::granule),
+                                block_cache::granule);
+  }).join();
+  EXPECT_EQ(freed, 1u);
+}
+
 // The cache is bounded: a thread keeps at most max_per_class blocks of one
 // size class; blocks freed beyond that go back to operator delete.
 TEST_F(HotPathAllocations, BlockCacheKeepsAtMostItsBoundPerClass) {

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <new>
 
+#include <tether/detail/thread_state.hpp>
+
 #if defined(__SANITIZE_ADDRESS__)
 #define TETHER_BLOCK_CACHE 0
 #elif defined(__has_feature)
@@ -34,14 +36,8 @@ struct block_cache {
   static constexpr std::uint32_t max_per_class = 512;
   void* heads[classes];
   std::uint32_t counts[classes];
-  // 0: this thread has not cached anything yet (the exit-time flush is not
-  // registered); 1: caching; 2: the thread is exiting, free directly.
-  std::uint8_t mode;
 };
 extern constinit thread_local block_cache tls_block_cache;
-
-/// Registers the thread-exit flush; returns whether caching is allowed.
-bool block_cache_start() noexcept;
 
 /// A block of at least `n` bytes (n > 0), aligned for any fundamental type.
 inline void* cached_alloc(std::size_t n) {
@@ -66,7 +62,9 @@ inline void cached_free(void* p, std::size_t n) noexcept {
   const std::size_t c = (n - 1) / block_cache::granule;
   if (c < block_cache::classes) {
     block_cache& bc = tls_block_cache;
-    if (bc.counts[c] < block_cache::max_per_class && (bc.mode == 1 || block_cache_start())) {
+    // running(): the thread's exit flushes the lists (and registers that
+    // before the first block is kept); an exiting thread keeps none.
+    if (bc.counts[c] < block_cache::max_per_class && running(tls)) {
       *static_cast<void**>(p) = bc.heads[c];
       bc.heads[c] = p;
       ++bc.counts[c];

@@ -128,8 +128,10 @@ static_assert(alignof(context_frame) >= alignof(frame_entry));
 static_assert(sizeof(context_frame) % alignof(frame_entry) == 0);
 
 void destroy_frame(context_frame* f) noexcept;
-/// The slow halves of release_frame (see the .cpp).
-void merge_frame(context_frame& f) noexcept;
+/// The slow halves of release_frame (frame_counting.cpp). merge_frame: the
+/// home thread folds its count into `shared`, taking `unqueue` (0 or
+/// frame_queued) off the flags in the same step.
+void merge_frame(context_frame& f, std::int64_t unqueue = 0) noexcept;
 void release_shared_frame(context_frame& f) noexcept;
 
 inline context_frame* acquire_frame(const context_frame* f) noexcept {

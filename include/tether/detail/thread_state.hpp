@@ -20,6 +20,17 @@ namespace detail {
 struct context_frame;
 struct frame_list_tag;
 
+/// Where a thread is in its life, for what the core must undo when it exits
+/// (the frames it still counts, a top-level enter_with's frame, its cached
+/// blocks). One thread_local destructor does all of it, in one stated order
+/// (src/core/thread_exit.cpp).
+enum class thread_phase : std::uint8_t {
+  fresh,    // nothing to undo yet: the exit work is not registered
+  running,  // the exit work is registered
+  exiting,  // the exit work has started: new frames are shared from birth
+            // and freed blocks go straight to operator delete
+};
+
 struct thread_state {
   // 0 until the thread's top-level id is first asked for (assigned lazily, see
   // assign_top_level_id); inside a callback_scope, the resource's id.
@@ -41,10 +52,9 @@ struct thread_state {
   // hidden from hooks for their whole life.
   std::uint32_t hook_depth = 0;
 
+  thread_phase phase = thread_phase::fresh;
   // Biased reference counting of the frames this thread makes (see
-  // context_frame.hpp). 0: no frame made yet; 1: counting (a thread_local
-  // merges everything at thread exit); 2: exiting, new frames are shared.
-  std::uint8_t frame_counting = 0;
+  // context_frame.hpp).
   // Frames queued here and merged at a time their push was still to land:
   // thread exit waits for them (context_frame.cpp).
   std::uint32_t frames_in_flight = 0;
@@ -58,6 +68,18 @@ struct thread_state {
 extern constinit thread_local thread_state tls;
 
 async_id refill_ids(thread_state& s) noexcept;
+
+/// Registers the thread's exit work on its first call; false once the
+/// thread is exiting. Out of line: the registration is a thread_local with
+/// a destructor, which the hot state must not be.
+bool start_running(thread_state& s) noexcept;
+
+/// Whether the thread may still keep per-thread resources that its exit
+/// work undoes (counted frames, cached blocks): true unless it is exiting.
+/// Call it before keeping one; the first call registers the exit work.
+inline bool running(thread_state& s) noexcept {
+  return s.phase == thread_phase::running || start_running(s);
+}
 async_id assign_top_level_id(thread_state& s) noexcept;
 
 inline async_id new_async_id(thread_state& s) noexcept {
