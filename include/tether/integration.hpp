@@ -37,6 +37,11 @@
 // - None of these calls allocates or takes a lock when no hook is enabled;
 //   emit_init's frame capture is one atomic increment, and only when an
 //   async_local_storage store is active.
+// - emit_init, emit_destroy and callback_scope are forced inline
+//   ([[gnu::always_inline]], as are the frame counting and hook test they
+//   use): a completion path that wraps them (Asio's do_complete) outgrows
+//   GCC's inlining budget, and each piece it then leaves out of line costs a
+//   call per event (bench/README.md, "Asio").
 // - Hook callbacks run synchronously inside these calls. An exception thrown
 //   by a hook callback is fatal (one line on stderr, then abort), so these
 //   calls never throw except emit_destroy on misuse.
@@ -55,7 +60,8 @@ namespace tether {
 /// `init`. `type` must outlive `r` (a string literal, or storage the resource
 /// owns). A resource initialised while a hook callback runs on this thread is
 /// hidden from all hooks for its whole life.
-inline void emit_init(resource& r, std::string_view type, async_id trigger = 0) noexcept {
+[[gnu::always_inline]] inline void emit_init(resource& r, std::string_view type,
+                                             async_id trigger = 0) noexcept {
   detail::thread_state& s = detail::tls;
   // The trigger first: on a thread's first event it assigns the thread's
   // top-level id, which must be older (smaller) than the resource's own.
@@ -66,11 +72,28 @@ inline void emit_init(resource& r, std::string_view type, async_id trigger = 0) 
   detail::emit_hook(detail::hook_event::init, r);
 }
 
+namespace detail {
+/// emit_destroy's misuse report: throws usage_error (out of line and cold).
+[[noreturn]] void destroyed_twice(const resource& r);
+}  // namespace detail
+
 /// Fires `destroy` for `r` and marks it destroyed. Called from inside r's own
 /// callback_scope, the event is held back until that scope's `after`, so
 /// `destroy` always follows the last `after`. Throws usage_error (naming the
 /// resource, its type and the fix) if destroy was already emitted.
-void emit_destroy(resource& r);
+[[gnu::always_inline]] inline void emit_destroy(resource& r) {
+  if (r.destroyed()) [[unlikely]] {
+    detail::destroyed_twice(r);
+  }
+  detail::resource_access::mark_destroyed(r);
+  if (detail::tls.current == &r) [[unlikely]] {
+    // Inside its own callback: `destroy` must follow that callback's `after`
+    // (Node gets this for free by queueing destroys).
+    detail::resource_access::mark_destroy_due(r);
+    return;
+  }
+  detail::emit_hook(detail::hook_event::destroy, r);
+}
 
 /// Fires `promise_resolve` for `r` (a promise-like resource that settled).
 inline void emit_promise_resolve(resource& r) noexcept {
@@ -87,7 +110,7 @@ namespace detail {
 /// runtime's hook-less scopes are all built on it.
 class saved_execution_state {
  public:
-  saved_execution_state() noexcept
+  [[gnu::always_inline]] saved_execution_state() noexcept
       : state_(tls),
         execution_(state_.execution_id),
         trigger_(state_.trigger_id),
@@ -97,7 +120,7 @@ class saved_execution_state {
     state_.owned = nullptr;
   }
 
-  ~saved_execution_state() {
+  [[gnu::always_inline]] ~saved_execution_state() {
     if (state_.owned != nullptr) [[unlikely]] {
       release_frame(state_.owned);
     }
@@ -128,13 +151,14 @@ class saved_execution_state {
 /// some listeners (unhandledRejection) without them, as Node does.
 class resource_scope {
  public:
-  resource_scope(resource& r, const context_frame* frame) noexcept {
+  [[gnu::always_inline]] resource_scope(resource& r, const context_frame* frame) noexcept {
     thread_state& s = saved_.state();
     s.execution_id = r.id();
     s.trigger_id = r.trigger_id();
     s.current = &r;
     s.frame = frame;
   }
+  [[gnu::always_inline]] ~resource_scope() = default;
 
  private:
   saved_execution_state saved_;
@@ -150,12 +174,12 @@ class resource_scope {
 /// An enter_with() made inside the scope ends with it.
 class callback_scope {
  public:
-  explicit callback_scope(resource& r) noexcept
+  [[gnu::always_inline]] explicit callback_scope(resource& r) noexcept
       : resource_(r), scope_(r, detail::resource_access::frame(r)) {
     detail::emit_hook(detail::hook_event::before, r);
   }
 
-  ~callback_scope() {
+  [[gnu::always_inline]] ~callback_scope() {
     // Before scope_ restores the caller's state: after/destroy run in r's.
     detail::emit_hook(detail::hook_event::after, resource_);
     if (detail::resource_access::take_destroy_due(resource_)) [[unlikely]] {

@@ -53,7 +53,7 @@ class resource {
  protected:
   resource() noexcept = default;
   // Not virtual: nothing deletes a resource through this base.
-  ~resource() { detail::release_frame(frame_); }
+  [[gnu::always_inline]] ~resource() { detail::release_frame(frame_); }
 
  private:
   friend struct detail::resource_access;
@@ -86,7 +86,7 @@ struct resource_access {
     r.type_size_ = static_cast<std::uint32_t>(type.size());
     r.flags_ = hidden ? resource::hidden_flag : std::uint8_t{0};
   }
-  static void capture_frame(resource& r, const context_frame* f) noexcept {
+  [[gnu::always_inline]] static void capture_frame(resource& r, const context_frame* f) noexcept {
     release_frame(r.frame_);
     r.frame_ = acquire_frame(f);
   }
@@ -95,7 +95,7 @@ struct resource_access {
   /// its captured frame over without touching the count: for adapters whose
   /// operation memory is freed before the callback runs (Asio), the resource
   /// the callback runs in is a copy made at that moment.
-  static void move_identity(resource& to, resource& from) noexcept {
+  [[gnu::always_inline]] static void move_identity(resource& to, resource& from) noexcept {
     to.id_ = from.id_;
     to.trigger_id_ = from.trigger_id_;
     to.type_data_ = from.type_data_;

@@ -43,20 +43,14 @@ void async_resource::throw_run_after_destroy() const {
                     "emit_destroy() only when the resource will run no more");
 }
 
-void emit_destroy(resource& r) {
-  if (r.destroyed()) {
-    throw usage_error("tether: emit_destroy() called twice for " + describe(r) +
-                      "; destroy fires exactly once per resource, so call it once (or, for an "
-                      "async_resource without require_manual_destroy, let the destructor do it)");
-  }
-  detail::resource_access::mark_destroyed(r);
-  if (detail::tls.current == &r) {
-    // Inside its own callback: `destroy` must follow that callback's `after`
-    // (Node gets this for free by queueing destroys).
-    detail::resource_access::mark_destroy_due(r);
-    return;
-  }
-  detail::emit_hook(detail::hook_event::destroy, r);
+namespace detail {
+
+void destroyed_twice(const resource& r) {
+  throw usage_error("tether: emit_destroy() called twice for " + describe(r) +
+                    "; destroy fires exactly once per resource, so call it once (or, for an "
+                    "async_resource without require_manual_destroy, let the destructor do it)");
 }
+
+}  // namespace detail
 
 }  // namespace tether

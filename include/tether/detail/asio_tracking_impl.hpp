@@ -74,7 +74,7 @@ class tracked_handler : public tether::resource {
 
  protected:
   // Nothing deletes an operation through this base (Asio's own rule).
-  ~tracked_handler() = default;
+  [[gnu::always_inline]] ~tracked_handler() = default;
 };
 
 // ---------------------------------------------------------------------------
@@ -223,7 +223,11 @@ class coroutine_resource;
 
 /// The resource a handler (or a coroutine slice) runs in: a copy of the
 /// operation's identity, made when Asio is about to free the operation.
-class completion_resource final : public tether::resource {};
+class completion_resource final : public tether::resource {
+ public:
+  completion_resource() noexcept = default;
+  [[gnu::always_inline]] ~completion_resource() = default;
+};
 
 /// One open coroutine slice: a spawned coroutine running (a callback_scope
 /// on a copy of its identity) in the context it saved when it last suspended
@@ -356,7 +360,7 @@ class location {
 class completion {
  public:
   template <class Op>
-  explicit completion(Op& op) noexcept {
+  [[gnu::always_inline]] explicit completion(Op& op) noexcept {
     tracked_handler& h = op;
     thread_state& t = tls;
     previous_ = t.current;
@@ -384,7 +388,7 @@ class completion {
     }
   }
 
-  ~completion() {
+  [[gnu::always_inline]] ~completion() {
     end_invocation();
     thread_state& t = tls;
     close_slices_at(t, boundary_);
@@ -407,7 +411,7 @@ class completion {
   /// ASIO_HANDLER_INVOCATION_BEGIN: the handler is about to run (its
   /// arguments are not needed).
   template <class... Args>
-  void invocation_begin(const Args&...) noexcept {
+  [[gnu::always_inline]] void invocation_begin(const Args&...) noexcept {
     if ((flags_ & (tracked | transparent)) != tracked) {
       return;
     }
@@ -423,13 +427,14 @@ class completion {
       t.spawn_completion = this;
       return;
     }
-    scope_.emplace(resource_);
+    ::new (static_cast<void*>(scope_storage_)) tether::callback_scope(resource_);
+    flags_ |= scoped;
     ++t.scopes;
   }
 
   /// ASIO_HANDLER_INVOCATION_END (not reached when the handler throws: the
   /// destructor then does the same during unwinding).
-  void invocation_end() noexcept { end_invocation(); }
+  [[gnu::always_inline]] void invocation_end() noexcept { end_invocation(); }
 
   /// A hand-off (Asio passing a handler on to the handler's own executor)
   /// is the first operation a completion creates while it invokes, when:
@@ -487,25 +492,29 @@ class completion {
     identity_taken = 32,  // a coroutine resource took its identity
     work_dispatcher = 64,
     with_arguments = 128,  // the invocation passed arguments (ec, bytes...)
+    scoped = 256,          // scope_storage_ holds the handler's callback_scope
   };
 
-  void end_invocation() noexcept {
+  [[gnu::always_inline]] void end_invocation() noexcept {
     if ((flags_ & invoking) == 0) {
       return;
     }
     flags_ &= static_cast<std::uint16_t>(~invoking);
     thread_state& t = tls;
     close_slices_at(t, boundary_);
-    if (scope_) {
+    if ((flags_ & scoped) != 0) {
       --t.scopes;
-      scope_.reset();
+      flags_ &= static_cast<std::uint16_t>(~scoped);
+      std::launder(reinterpret_cast<tether::callback_scope*>(scope_storage_))->~callback_scope();
     } else if ((flags_ & spawn_start) != 0) {
       t.spawn_completion = previous_spawn_;
     }
   }
 
   completion_resource resource_;
-  std::optional<tether::callback_scope> scope_;
+  // The running handler's callback_scope, built in place while `scoped`
+  // (not a std::optional: GCC keeps its reset out of line, a call per handler).
+  alignas(tether::callback_scope) std::byte scope_storage_[sizeof(tether::callback_scope)];
   completion* previous_ = nullptr;
   completion* previous_spawn_ = nullptr;
   unsigned boundary_ = 0;
@@ -517,7 +526,7 @@ class completion {
 // ASIO_HANDLER_CREATION.
 
 template <class Op, class Object, class Site>
-inline void on_creation(Op& op, const Object* object, Site site) noexcept {
+[[gnu::always_inline]] inline void on_creation(Op& op, const Object* object, Site site) noexcept {
   if constexpr (is_strand_invoker<Op>::value) {
     return;  // plumbing: no identity; the handlers it runs have their own
   } else {

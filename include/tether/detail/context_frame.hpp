@@ -134,7 +134,7 @@ void destroy_frame(context_frame* f) noexcept;
 void merge_frame(context_frame& f, std::int64_t unqueue = 0) noexcept;
 void release_shared_frame(context_frame& f) noexcept;
 
-inline context_frame* acquire_frame(const context_frame* f) noexcept {
+[[gnu::always_inline]] inline context_frame* acquire_frame(const context_frame* f) noexcept {
   auto* m = const_cast<context_frame*>(f);
   if (m != nullptr) {
     if (m->owner.load(std::memory_order_relaxed) == &tls) [[likely]] {
@@ -148,7 +148,7 @@ inline context_frame* acquire_frame(const context_frame* f) noexcept {
   return m;
 }
 
-inline void release_frame(context_frame* f) noexcept {
+[[gnu::always_inline]] inline void release_frame(context_frame* f) noexcept {
   if (f == nullptr) {
     return;
   }

@@ -133,7 +133,7 @@ inline void dispatch_inline(resource& r) noexcept {
 }
 
 /// Every call site passes a constant event, so the switch folds away.
-inline void emit_hook(hook_event e, resource& r) noexcept {
+[[gnu::always_inline]] inline void emit_hook(hook_event e, resource& r) noexcept {
   if (hook_wanted(e)) [[unlikely]] {
     switch (e) {
       case hook_event::init:
