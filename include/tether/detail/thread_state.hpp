@@ -52,7 +52,8 @@ struct thread_state {
   // hidden from hooks for their whole life.
   std::uint32_t hook_depth = 0;
 
-  thread_phase phase = thread_phase::fresh;
+  thread_phase phase = thread_phase::fresh;  // moved on by running() and the exit work
+
   // Biased reference counting of the frames this thread makes (see
   // context_frame.hpp).
   // Frames queued here and merged at a time their push was still to land:
@@ -68,6 +69,14 @@ struct thread_state {
 extern constinit thread_local thread_state tls;
 
 async_id refill_ids(thread_state& s) noexcept;
+async_id assign_top_level_id(thread_state& s) noexcept;
+
+inline async_id new_async_id(thread_state& s) noexcept {
+  if (s.next_id == s.id_limit) [[unlikely]] {
+    return refill_ids(s);
+  }
+  return s.next_id++;
+}
 
 /// Registers the thread's exit work on its first call; false once the
 /// thread is exiting. Out of line: the registration is a thread_local with
@@ -79,14 +88,6 @@ bool start_running(thread_state& s) noexcept;
 /// Call it before keeping one; the first call registers the exit work.
 inline bool running(thread_state& s) noexcept {
   return s.phase == thread_phase::running || start_running(s);
-}
-async_id assign_top_level_id(thread_state& s) noexcept;
-
-inline async_id new_async_id(thread_state& s) noexcept {
-  if (s.next_id == s.id_limit) [[unlikely]] {
-    return refill_ids(s);
-  }
-  return s.next_id++;
 }
 
 }  // namespace detail
