@@ -13,7 +13,8 @@
 
 // GCC 12's UBSan null check on &tls.slices[i] (an element of a thread_local
 // array) folds to "i == 0" and reports a null pointer for the first slice
-// (the asan preset, -O1: the generated code tests only the index). The
+// at -O1 and above (the generated code tests only the index; the asan preset
+// is -O0 now, but a user's sanitized build may not be). The
 // functions here that index tls.slices opt out of that one check; that is
 // why close_slices_at() calls close_slices_from() instead of indexing inline.
 #if defined(__GNUC__) && !defined(__clang__)

@@ -9,6 +9,7 @@
 // nothing changes the word again and exactly one thread frees.
 
 #include "core/frame_counting.hpp"
+#include "core/lock_free_stack.hpp"
 #include "core/thread_exit.hpp"
 
 #include <cstdint>
@@ -25,15 +26,10 @@ void finish_if_last(context_frame& f, std::int64_t now) noexcept {
 
 // Takes a frame onto its home thread's released_frames. Not the runtime's
 // inbox: the core has no loop to wake, and needs no capacity, since a frame
-// is queued at most once (the queued flag).
+// is queued at most once (the queued flag). Release: the home thread reads
+// next_released after taking the stack.
 void push_released(context_frame& f) noexcept {
-  std::atomic<context_frame*>& head = f.home->released_frames;
-  context_frame* h = head.load(std::memory_order_relaxed);
-  do {
-    f.next_released = h;
-    // release: the home thread reads next_released after taking the stack.
-  } while (!head.compare_exchange_weak(h, &f, std::memory_order_release,
-                                       std::memory_order_relaxed));
+  push_front<&context_frame::next_released>(f.home->released_frames, f);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <tether/timers.hpp>
 
+#include "core/frame_counting.hpp"
 #include "runtime/loop_core.hpp"
 
 namespace tether::detail {
@@ -28,7 +29,12 @@ immediate_node* loop_core::start_immediate(void (*construct)(unique_function<voi
   return n;
 }
 
-void loop_core::on_check(uv_check_t* h) { static_cast<loop_core*>(h->data)->run_immediates(); }
+void loop_core::on_check(uv_check_t* h) {
+  // Every turn, immediates or not: the loop thread's safe point for the
+  // frames other threads dropped last (core/frame_counting.hpp).
+  collect_frames_sent_home(tls);
+  static_cast<loop_core*>(h->data)->run_immediates();
+}
 
 void loop_core::run_immediates() {
   // stopping_: a callback threw earlier in this loop iteration (a timer, an

@@ -41,6 +41,8 @@
 
 #include <tether/detail/inbox_node.hpp>
 
+#include "core/lock_free_stack.hpp"
+
 namespace tether::detail {
 
 /// A uv_async_t that any thread may signal for as long as it is bound, and
@@ -101,12 +103,7 @@ class inbox {
   /// Any thread, after a successful reserve(): links `n` (its writes are
   /// published to the consumer) and wakes the consumer if the stack was empty.
   void push(inbox_node* n) noexcept {
-    inbox_node* h = head_.load(std::memory_order_relaxed);
-    do {
-      n->next = h;
-    } while (!head_.compare_exchange_weak(h, n, std::memory_order_seq_cst,
-                                          std::memory_order_relaxed));
-    if (h == nullptr) {
+    if (push_front<&inbox_node::next>(head_, *n, std::memory_order_seq_cst) == nullptr) {
       wake();
     }
   }

@@ -1,5 +1,7 @@
 #include "stack_trace/records.hpp"
 
+#include "core/lock_free_stack.hpp"
+
 #include <new>
 
 namespace tether::detail {
@@ -83,9 +85,7 @@ counter_block* acquire_block() noexcept {
   if (b == nullptr) {
     return nullptr;
   }
-  b->next = all_blocks.load(std::memory_order_relaxed);
-  while (!all_blocks.compare_exchange_weak(b->next, b, std::memory_order_acq_rel)) {
-  }
+  push_front<&counter_block::next>(all_blocks, *b);  // release: the walk above acquires
   return b;
 }
 

@@ -22,8 +22,11 @@
 #include <tether/async_hooks.hpp>
 #include <tether/async_local_storage.hpp>
 #include <tether/error.hpp>
+#include <tether/integration.hpp>
+#include <tether/timers.hpp>
 
 #include "runtime/loop_fixture.hpp"
+#include "support/counted_store.hpp"
 
 namespace {
 
@@ -339,6 +342,26 @@ TEST(PostThreads, TwoLoopsPingPong) {
   pong.join();
   EXPECT_EQ(count, rounds);
   EXPECT_EQ(last_store, 5) << "the store travels with every hop";
+}
+
+// A frame whose last reference another thread drops goes home to the loop
+// thread, which frees it (and its store) on its loop's next turn, though it
+// makes no frame of its own there (semantics 6.8).
+TEST(PostThreads, FrameSentHomeIsFreedByTheLoopsNextTurn) {
+  using counted = tether::test::atomic_counted;
+  counted::reset();
+  event_loop loop;
+  tether::async_local_storage<counted> als;
+  std::unique_ptr<tether::async_resource> r;
+  als.run(counted(1), [&] { r = std::make_unique<tether::async_resource>("Sent"); });
+  std::thread([&] { r.reset(); }).join();
+  EXPECT_EQ(counted::destroyed.load(), 0) << "queued home, not freed";
+
+  int turns = 0;
+  tether::set_immediate([&] { ++turns; });
+  loop.run();
+  EXPECT_EQ(turns, 1);
+  EXPECT_EQ(counted::destroyed.load(), 1);
 }
 
 }  // namespace

@@ -428,7 +428,6 @@ class completion {
       return;
     }
     ::new (static_cast<void*>(scope_storage_)) tether::callback_scope(resource_);
-    flags_ |= scoped;
     ++t.scopes;
   }
 
@@ -492,7 +491,6 @@ class completion {
     identity_taken = 32,  // a coroutine resource took its identity
     work_dispatcher = 64,
     with_arguments = 128,  // the invocation passed arguments (ec, bytes...)
-    scoped = 256,          // scope_storage_ holds the handler's callback_scope
   };
 
   [[gnu::always_inline]] void end_invocation() noexcept {
@@ -502,18 +500,20 @@ class completion {
     flags_ &= static_cast<std::uint16_t>(~invoking);
     thread_state& t = tls;
     close_slices_at(t, boundary_);
-    if ((flags_ & scoped) != 0) {
+    // An invocation is tracked and not transparent (invocation_begin): it
+    // built the handler's callback_scope, unless it starts a coroutine.
+    if ((flags_ & spawn_start) == 0) {
       --t.scopes;
-      flags_ &= static_cast<std::uint16_t>(~scoped);
       std::launder(reinterpret_cast<tether::callback_scope*>(scope_storage_))->~callback_scope();
-    } else if ((flags_ & spawn_start) != 0) {
+    } else {
       t.spawn_completion = previous_spawn_;
     }
   }
 
   completion_resource resource_;
-  // The running handler's callback_scope, built in place while `scoped`
-  // (not a std::optional: GCC keeps its reset out of line, a call per handler).
+  // The running handler's callback_scope, built in place while `invoking`
+  // and not `spawn_start` (not a std::optional: GCC keeps its reset out of
+  // line, a call per handler).
   alignas(tether::callback_scope) std::byte scope_storage_[sizeof(tether::callback_scope)];
   completion* previous_ = nullptr;
   completion* previous_spawn_ = nullptr;
