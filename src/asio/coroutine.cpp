@@ -13,8 +13,9 @@
 
 // GCC 12's UBSan null check on &tls.slices[i] (an element of a thread_local
 // array) folds to "i == 0" and reports a null pointer for the first slice
-// at -O1 and above (the generated code tests only the index; the asan preset
-// is -O0 now, but a user's sanitized build may not be). The
+// (seen at -O1, where the generated code tests only the index: the asan
+// preset's level until 2026-12; a user's optimised sanitized build may hit
+// it). The
 // functions here that index tls.slices opt out of that one check; that is
 // why close_slices_at() calls close_slices_from() instead of indexing inline.
 #if defined(__GNUC__) && !defined(__clang__)

@@ -5,9 +5,11 @@
 // (an exchange of the whole stack, or a walk of a list that only grows);
 // the push, and the reasoning that makes it safe, is the same everywhere.
 //
-// Safe without ABA protection because nobody pops a single node: a node
-// leaves a stack only when a taker swaps the whole stack out, so a head
-// that compares equal has the same successors.
+// No ABA tag is needed: a push reads nothing through the head it replaces
+// (only its address goes into the node), so a head that was taken and pushed
+// again in between is still the right successor. ABA bites a pop of one
+// node, which reads head->next; no owner pops one node (they take the whole
+// stack with an exchange, or never take).
 
 #include <atomic>
 

@@ -29,14 +29,13 @@ immediate_node* loop_core::start_immediate(void (*construct)(unique_function<voi
   return n;
 }
 
-void loop_core::on_check(uv_check_t* h) {
-  // Every turn, immediates or not: the loop thread's safe point for the
-  // frames other threads dropped last (core/frame_counting.hpp).
-  collect_frames_sent_home(tls);
-  static_cast<loop_core*>(h->data)->run_immediates();
-}
+void loop_core::on_check(uv_check_t* h) { static_cast<loop_core*>(h->data)->run_immediates(); }
 
 void loop_core::run_immediates() {
+  // Every turn, immediates or not: the loop thread's safe point for the
+  // frames other threads dropped last (core/frame_counting.hpp). Here rather
+  // than in on_check, which would then need a stack frame of its own.
+  collect_frames_sent_home(tls);
   // stopping_: a callback threw earlier in this loop iteration (a timer, an
   // I/O callback); run() rethrows first, the next run() carries on.
   if (immediates_.empty() || stopping_) {
