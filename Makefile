@@ -7,7 +7,7 @@
 #                fuzz (clang libFuzzer, a 20 s run): configure, build, ctest. The package,
 #                Node-interop and differential tests run in dev (and all but package in
 #                asan): they do not depend on the compiler. tsan runs the threads tests.
-#                About 41 min on 2 cores; asan builds at -O0 because GCC's UBSan at
+#                41-47 min on 2 cores (2026-12-07); asan builds at -O0 because GCC's UBSan at
 #                -O1 doubled its compile times (make test took 59 min).
 #   make bench   release build; core and runtime ratio tables (Node, raw libuv), the HTTP
 #                benchmark (wrk against tether and Node), then other benchmarks
